@@ -1,0 +1,150 @@
+// Typed, immutable configuration of wharfd, produced by config/loader.hpp.
+//
+// One struct per YAML section. Every path is absolute (relative paths in the file are resolved
+// against the directory of the file that names them). Secrets (password hashes, OFTP passwords)
+// live here but are never logged by anyone.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <filesystem>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "config/network.hpp"
+
+namespace wharf::config {
+
+using Duration = std::chrono::milliseconds;
+
+enum class LogLevel { trace, debug, info, warn, error, critical, off };
+enum class LogFormat { json, text };
+
+struct LogSettings {
+    LogLevel level = LogLevel::info;
+    LogFormat format = LogFormat::json;
+    std::filesystem::path file;  ///< empty: standard error
+};
+
+struct ServerSettings {
+    std::filesystem::path state_dir = "/var/lib/wharf";
+    unsigned workers = 0;  ///< 0: one per core
+    LogSettings log;
+    Duration shutdown_grace = std::chrono::seconds(30);
+};
+
+struct SshSettings {
+    std::vector<ListenAddress> listen;
+    /// Explicit host key files; empty means the default set in state_dir, generated when missing.
+    std::vector<std::filesystem::path> host_keys;
+    std::string banner;
+};
+
+struct OftpTls {
+    std::filesystem::path certificate;
+    std::filesystem::path private_key;
+    std::filesystem::path client_ca;  ///< empty: client certificates are not verified
+    bool require_client_cert = false;
+};
+
+struct OftpSettings {
+    std::vector<ListenAddress> listen;
+    std::vector<ListenAddress> tls_listen;
+    std::string ssid;      ///< our Odette identification code
+    std::string sfid;      ///< our default file destination/origin
+    std::string password;  ///< SSIDPSWD we send; OFTP carries it in clear by design
+    std::optional<OftpTls> tls;
+};
+
+/// File operations a user may be granted on a virtual path (inherited by sub-paths).
+enum class Permission : std::uint32_t {
+    list = 1u << 0,
+    download = 1u << 1,
+    upload = 1u << 2,
+    overwrite = 1u << 3,
+    remove = 1u << 4,  ///< spelled `delete` in YAML
+    rename = 1u << 5,
+    mkdir = 1u << 6,
+    rmdir = 1u << 7,
+    symlink = 1u << 8,
+    chmod = 1u << 9,
+    chtimes = 1u << 10,
+};
+inline constexpr std::uint32_t all_permissions = (1u << 11) - 1;
+
+/// YAML spelling of a permission ("delete" for Permission::remove).
+std::string_view permission_name(Permission p);
+std::optional<Permission> permission_from_name(std::string_view name);
+
+struct PermissionEntry {
+    std::string path;  ///< normalised absolute virtual path
+    std::uint32_t permissions = 0;  ///< bits of Permission
+};
+
+struct VirtualFolder {
+    std::string path;  ///< normalised absolute virtual path where the folder appears
+    std::filesystem::path source;
+    bool read_only = false;
+};
+
+struct Quota {
+    std::uint64_t bytes = 0;  ///< 0: unlimited
+    std::uint64_t files = 0;  ///< 0: unlimited
+};
+
+enum class AuthMethod { password, publickey, keyboard_interactive };
+std::string_view auth_method_name(AuthMethod m);
+
+/// Methods that must all succeed, in any order, e.g. publickey+password.
+using AuthChain = std::vector<AuthMethod>;
+
+struct User {
+    std::string name;
+    std::string password_hash;  ///< empty: no password; else $argon2id$, $2b$/$2y$ or $6$
+    std::vector<std::string> authorized_keys;  ///< inline OpenSSH authorized_keys lines
+    std::filesystem::path authorized_keys_file;  ///< empty: none
+    std::filesystem::path root;
+    std::string home = "/";
+    std::vector<VirtualFolder> virtual_folders;
+    std::vector<PermissionEntry> permissions;  ///< empty: everything allowed everywhere
+    Quota quota;
+    unsigned max_sessions = 0;  ///< 0: unlimited
+    std::vector<Cidr> allowed_ips;  ///< empty: any address
+    std::vector<Cidr> denied_ips;
+    std::vector<AuthChain> auth_methods;  ///< alternatives; any one complete chain admits
+    bool disabled = false;
+
+    /// Whether `remote` may log in as this user (denied_ips win over allowed_ips).
+    bool address_allowed(std::string_view remote) const;
+};
+
+struct PartnerConnect {
+    ListenAddress address;
+    bool tls = false;
+};
+
+struct Partner {
+    std::string name;
+    std::string ssid;
+    std::string password;
+    std::vector<std::string> sfids;
+    std::filesystem::path inbox;
+    std::filesystem::path outbox;
+    std::optional<PartnerConnect> connect;
+};
+
+struct Config {
+    std::filesystem::path source;  ///< file it was loaded from ("<embedded>" for the demo)
+    ServerSettings server;
+    std::optional<SshSettings> ssh;    ///< absent: no SSH listener
+    std::optional<OftpSettings> oftp;  ///< absent: no OFTP listener
+    std::vector<User> users;
+    std::vector<Partner> partners;
+
+    const User* find_user(std::string_view name) const;
+    const Partner* find_partner_by_ssid(std::string_view ssid) const;
+};
+
+}  // namespace wharf::config

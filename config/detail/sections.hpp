@@ -1,0 +1,33 @@
+// One parser per top-level YAML section; each fills its typed struct and reports problems.
+#pragma once
+
+#include <filesystem>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "config/config.hpp"
+#include "config/detail/yaml_reader.hpp"
+
+namespace wharf::config::detail {
+
+struct Context {
+    Diagnostics& diagnostics;
+    std::filesystem::path base_dir;  ///< anchors relative paths
+};
+
+ServerSettings parse_server(Context& ctx, const YAML::Node& node);
+SshSettings parse_ssh(Context& ctx, const YAML::Node& node);
+OftpSettings parse_oftp(Context& ctx, const YAML::Node& node);
+std::vector<User> parse_users(Context& ctx, const YAML::Node& node);
+std::vector<Partner> parse_partners(Context& ctx, const YAML::Node& node);
+
+/// A list of `host:port` endpoints.
+std::vector<ListenAddress> parse_listen(Context& ctx, const YAML::Node& node, std::string_view what);
+
+/// An absolute virtual path with no "." or ".." components, collapsed to one slash between
+/// components and none at the end ("/a//b/" -> "/a/b"); nullopt otherwise.
+std::optional<std::string> canonical_virtual_path(std::string_view text);
+
+}  // namespace wharf::config::detail

@@ -1,0 +1,195 @@
+// Parsers for the `server`, `ssh` and `oftp` sections.
+#include <fmt/format.h>
+
+#include "config/detail/sections.hpp"
+
+namespace wharf::config::detail {
+
+namespace {
+
+constexpr std::uint64_t max_workers = 1024;
+constexpr std::size_t max_banner_bytes = 8192;
+constexpr std::size_t max_odette_id = 25;  // RFC 5024 SSIDCODE is an(25)
+constexpr std::size_t max_oftp_password = 8;  // SSIDPSWD is an(8)
+
+std::optional<LogLevel> log_level_from(std::string_view text) {
+    if (text == "trace") return LogLevel::trace;
+    if (text == "debug") return LogLevel::debug;
+    if (text == "info") return LogLevel::info;
+    if (text == "warn" || text == "warning") return LogLevel::warn;
+    if (text == "error") return LogLevel::error;
+    if (text == "critical") return LogLevel::critical;
+    if (text == "off") return LogLevel::off;
+    return std::nullopt;
+}
+
+LogSettings parse_log(Context& ctx, const YAML::Node& node) {
+    LogSettings log;
+    const Map map(node, "server.log", ctx.diagnostics, {"level", "format", "file"});
+    if (const auto n = map.get("level"); present(n)) {
+        if (const auto text = read_string(ctx.diagnostics, n, "server.log.level")) {
+            if (const auto level = log_level_from(*text)) log.level = *level;
+            else ctx.diagnostics.error(n, fmt::format("server.log.level: '{}' is not one of trace, debug, "
+                                                      "info, warn, error, critical, off", *text));
+        }
+    }
+    if (const auto n = map.get("format"); present(n)) {
+        if (const auto text = read_string(ctx.diagnostics, n, "server.log.format")) {
+            if (*text == "json") log.format = LogFormat::json;
+            else if (*text == "text") log.format = LogFormat::text;
+            else ctx.diagnostics.error(n, fmt::format("server.log.format: '{}' is not json or text", *text));
+        }
+    }
+    if (const auto n = map.get("file"); present(n) && !(n.IsScalar() && n.Scalar().empty())) {
+        if (auto path = read_path(ctx.diagnostics, n, "server.log.file", ctx.base_dir, PathCheck::none)) {
+            log.file = std::move(*path);
+        }
+    }
+    return log;
+}
+
+// An Odette ID or SFID: upper-case letters, digits and the few punctuation marks RFC 5024 allows.
+bool valid_odette_code(std::string_view text) {
+    if (text.empty() || text.size() > max_odette_id) return false;
+    for (const char c : text) {
+        const bool ok = (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == ' ' || c == '-' ||
+                        c == '.' || c == '/' || c == '&' || c == '(' || c == ')';
+        if (!ok) return false;
+    }
+    return true;
+}
+
+}  // namespace
+
+std::vector<ListenAddress> parse_listen(Context& ctx, const YAML::Node& node, std::string_view what) {
+    std::vector<ListenAddress> result;
+    const auto items = read_sequence(ctx.diagnostics, node, what);
+    if (!items) return result;
+    for (const auto& item : *items) {
+        const auto text = read_string(ctx.diagnostics, item, what);
+        if (!text) continue;
+        if (const auto address = ListenAddress::parse(*text)) {
+            result.push_back(*address);
+        } else {
+            ctx.diagnostics.error(item, fmt::format("{}: '{}' is not host:port (IPv6 as [addr]:port, "
+                                                    "port 1-65535)", what, *text));
+        }
+    }
+    return result;
+}
+
+ServerSettings parse_server(Context& ctx, const YAML::Node& node) {
+    ServerSettings server;
+    server.state_dir = (ctx.base_dir / "state").lexically_normal();
+    const Map map(node, "server", ctx.diagnostics, {"state_dir", "workers", "log", "shutdown_grace"});
+    if (const auto n = map.get("state_dir"); present(n)) {
+        if (auto path = read_path(ctx.diagnostics, n, "server.state_dir", ctx.base_dir, PathCheck::none)) {
+            server.state_dir = std::move(*path);
+        }
+    }
+    if (const auto n = map.get("workers"); present(n)) {
+        if (const auto value = read_uint(ctx.diagnostics, n, "server.workers", max_workers)) {
+            server.workers = static_cast<unsigned>(*value);
+        }
+    }
+    if (const auto n = map.get("log"); present(n)) server.log = parse_log(ctx, n);
+    if (const auto n = map.get("shutdown_grace"); present(n)) {
+        if (const auto value = read_duration(ctx.diagnostics, n, "server.shutdown_grace")) {
+            server.shutdown_grace = *value;
+        }
+    }
+    return server;
+}
+
+SshSettings parse_ssh(Context& ctx, const YAML::Node& node) {
+    SshSettings ssh;
+    const Map map(node, "ssh", ctx.diagnostics, {"listen", "host_keys", "banner"});
+    if (const auto n = map.require("listen"); present(n)) ssh.listen = parse_listen(ctx, n, "ssh.listen");
+    if (const auto n = map.get("host_keys"); present(n)) {
+        if (const auto items = read_sequence(ctx.diagnostics, n, "ssh.host_keys")) {
+            for (const auto& item : *items) {
+                // Explicit keys must exist: generating one for a mistyped path would silently
+                // change the server's identity. Only the default set is generated.
+                if (auto path = read_path(ctx.diagnostics, item, "ssh.host_keys", ctx.base_dir,
+                                          PathCheck::existing_file)) {
+                    ssh.host_keys.push_back(std::move(*path));
+                }
+            }
+        }
+    }
+    if (const auto n = map.get("banner"); present(n)) {
+        if (auto text = read_string(ctx.diagnostics, n, "ssh.banner")) {
+            if (text->size() > max_banner_bytes) {
+                ctx.diagnostics.error(n, fmt::format("ssh.banner: longer than {} bytes", max_banner_bytes));
+            }
+            ssh.banner = std::move(*text);
+        }
+    }
+    return ssh;
+}
+
+OftpSettings parse_oftp(Context& ctx, const YAML::Node& node) {
+    OftpSettings oftp;
+    auto& d = ctx.diagnostics;
+    const Map map(node, "oftp", d, {"listen", "tls_listen", "ssid", "sfid", "password", "tls"});
+    if (const auto n = map.get("listen"); present(n)) oftp.listen = parse_listen(ctx, n, "oftp.listen");
+    if (const auto n = map.get("tls_listen"); present(n)) oftp.tls_listen = parse_listen(ctx, n, "oftp.tls_listen");
+    if (const auto n = map.require("ssid"); present(n)) {
+        if (auto text = read_string(d, n, "oftp.ssid")) {
+            if (!valid_odette_code(*text)) {
+                d.error(n, "oftp.ssid: an Odette ID is 1-25 characters of A-Z, 0-9 and space - . / & ( )");
+            }
+            oftp.ssid = std::move(*text);
+        }
+    }
+    oftp.sfid = oftp.ssid;
+    if (const auto n = map.get("sfid"); present(n)) {
+        if (auto text = read_string(d, n, "oftp.sfid")) {
+            if (!valid_odette_code(*text)) {
+                d.error(n, "oftp.sfid: an SFID is 1-25 characters of A-Z, 0-9 and space - . / & ( )");
+            }
+            oftp.sfid = std::move(*text);
+        }
+    }
+    if (const auto n = map.require("password"); present(n)) {
+        if (auto text = read_string(d, n, "oftp.password")) {
+            if (text->empty() || text->size() > max_oftp_password) {
+                d.error(n, "oftp.password: the OFTP password is 1-8 characters");
+            }
+            oftp.password = std::move(*text);
+        }
+    }
+    if (const auto n = map.get("tls"); present(n)) {
+        OftpTls tls;
+        const Map tls_map(n, "oftp.tls", d, {"certificate", "private_key", "client_ca", "require_client_cert"});
+        if (auto p = read_path(d, tls_map.require("certificate"), "oftp.tls.certificate", ctx.base_dir,
+                               PathCheck::existing_file)) {
+            tls.certificate = std::move(*p);
+        }
+        if (auto p = read_path(d, tls_map.require("private_key"), "oftp.tls.private_key", ctx.base_dir,
+                               PathCheck::existing_file)) {
+            tls.private_key = std::move(*p);
+        }
+        if (const auto ca = tls_map.get("client_ca"); present(ca)) {
+            if (auto p = read_path(d, ca, "oftp.tls.client_ca", ctx.base_dir, PathCheck::existing_file)) {
+                tls.client_ca = std::move(*p);
+            }
+        }
+        if (const auto req = tls_map.get("require_client_cert"); present(req)) {
+            tls.require_client_cert = read_bool(d, req, "oftp.tls.require_client_cert").value_or(false);
+            if (tls.require_client_cert && !present(tls_map.get("client_ca"))) {
+                d.error(req, "oftp.tls.require_client_cert: needs oftp.tls.client_ca to verify against");
+            }
+        }
+        oftp.tls = std::move(tls);
+    }
+    if (!oftp.tls_listen.empty() && !oftp.tls) {
+        d.error(map.get("tls_listen"), "oftp.tls_listen: needs an oftp.tls section (certificate, private_key)");
+    }
+    if (map.valid() && oftp.listen.empty() && oftp.tls_listen.empty()) {
+        d.error(node, "oftp: needs at least one of listen or tls_listen");
+    }
+    return oftp;
+}
+
+}  // namespace wharf::config::detail

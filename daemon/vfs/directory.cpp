@@ -1,0 +1,64 @@
+#include "daemon/vfs/directory.hpp"
+
+#include "daemon/vfs/path.hpp"
+#include "daemon/vfs/posix.hpp"
+
+#include <algorithm>
+#include <cerrno>
+
+namespace wharf::vfs {
+
+DirectoryHandle::DirectoryHandle(UniqueFd directory, std::string virtual_path,
+                                 std::vector<DirectoryEntry> mount_entries)
+    : m_virtual_path(std::move(virtual_path)),
+      m_mount_entries(std::move(mount_entries)),
+      m_open(true) {
+    if (directory) {
+        DIR* dir = ::fdopendir(directory.get());
+        if (dir != nullptr) {
+            directory.release();  // the DIR owns it now
+            m_dir.reset(dir);
+        }
+    }
+}
+
+bool DirectoryHandle::shadowed(const std::string& name) const {
+    return std::any_of(m_mount_entries.begin(), m_mount_entries.end(),
+                       [&](const DirectoryEntry& e) { return e.name == name; });
+}
+
+Result<std::vector<DirectoryEntry>> DirectoryHandle::read(std::size_t max_entries) {
+    if (!m_open) return Errc::bad_handle;
+    max_entries = std::max<std::size_t>(max_entries, 1);
+    std::vector<DirectoryEntry> batch;
+    while (batch.size() < max_entries && m_next_mount_entry < m_mount_entries.size()) {
+        batch.push_back(m_mount_entries[m_next_mount_entry++]);
+    }
+    while (m_dir && batch.size() < max_entries) {
+        errno = 0;
+        const dirent* entry = ::readdir(m_dir.get());
+        if (entry == nullptr) {
+            if (errno != 0) return last_error();
+            m_dir.reset();
+            break;
+        }
+        std::string name = entry->d_name;
+        if (name == "." || name == ".." || is_reserved_name(name) || shadowed(name)) continue;
+        const auto st = stat_at(::dirfd(m_dir.get()), name);
+        if (!st) {
+            if (st.error() == Errc::no_such_file) continue;  // removed while we listed
+            return st.error();
+        }
+        batch.push_back({std::move(name), attributes_from_stat(*st)});
+    }
+    if (batch.empty()) return Errc::eof;
+    return batch;
+}
+
+void DirectoryHandle::close() noexcept {
+    m_dir.reset();
+    m_mount_entries.clear();
+    m_open = false;
+}
+
+}  // namespace wharf::vfs
