@@ -10,7 +10,8 @@ build_packages=(
 )
 # Test peers and tools: independent implementations we interoperate with, never link.
 test_packages=(
-  systemd openssh-client openssh-server python3-paramiko sshpass openssl
+  systemd openssh-client openssh-server python3-paramiko python3-argon2 python3-bcrypt
+  sshpass openssl
   procps iproute2
 )
 

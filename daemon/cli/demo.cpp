@@ -91,7 +91,9 @@ std::filesystem::path prepare_demo(const std::filesystem::path& dir) {
     fmt::print("wharf demo in {}\n", root.string());
     fmt::print("  config:      {}\n", config_file.string());
     if (std::filesystem::exists(credentials_file)) {
-        fmt::print("  demo login:  {}", read_file(credentials_file));
+        fmt::print("  demo login ({}):\n", credentials_file.string());
+        std::istringstream lines(read_file(credentials_file));
+        for (std::string line; std::getline(lines, line);) fmt::print("    {}\n", line);
     }
     fmt::print("  files:       {}\n", (root / "data" / demo_user).string());
     fmt::print("  stop with Ctrl-C; reload the config with kill -HUP <pid>\n");

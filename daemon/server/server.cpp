@@ -116,6 +116,7 @@ void Server::reload() {
         return;
     }
     m_config.store(fresh);
+    log::debug("config.applied").field("config", m_config_file.string()).field("summary", summary(*fresh));
     const bool listeners_ok = apply_listeners(*fresh);
     log::info("config.reload.ok")
         .field("config", m_config_file.string())

@@ -5,21 +5,41 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <utility>
 
 namespace wharf::vfs {
 
-DirectoryHandle::DirectoryHandle(UniqueFd directory, std::string virtual_path,
-                                 std::vector<DirectoryEntry> mount_entries)
-    : m_virtual_path(std::move(virtual_path)),
-      m_mount_entries(std::move(mount_entries)),
-      m_open(true) {
+Result<DirectoryHandle> DirectoryHandle::open(UniqueFd directory, std::string virtual_path,
+                                              std::vector<DirectoryEntry> mount_entries) {
+    DirectoryHandle handle;
     if (directory) {
         DIR* dir = ::fdopendir(directory.get());
-        if (dir != nullptr) {
-            directory.release();  // the DIR owns it now
-            m_dir.reset(dir);
-        }
+        if (dir == nullptr) return last_error();
+        directory.release();  // the DIR owns it now
+        handle.m_dir.reset(dir);
     }
+    handle.m_virtual_path = std::move(virtual_path);
+    handle.m_mount_entries = std::move(mount_entries);
+    handle.m_open = true;
+    return handle;
+}
+
+DirectoryHandle::DirectoryHandle(DirectoryHandle&& other) noexcept
+    : m_dir(std::move(other.m_dir)),
+      m_virtual_path(std::move(other.m_virtual_path)),
+      m_mount_entries(std::move(other.m_mount_entries)),
+      m_next_mount_entry(std::exchange(other.m_next_mount_entry, 0)),
+      m_open(std::exchange(other.m_open, false)) {}
+
+DirectoryHandle& DirectoryHandle::operator=(DirectoryHandle&& other) noexcept {
+    if (this != &other) {
+        m_dir = std::move(other.m_dir);
+        m_virtual_path = std::move(other.m_virtual_path);
+        m_mount_entries = std::move(other.m_mount_entries);
+        m_next_mount_entry = std::exchange(other.m_next_mount_entry, 0);
+        m_open = std::exchange(other.m_open, false);
+    }
+    return *this;
 }
 
 bool DirectoryHandle::shadowed(const std::string& name) const {

@@ -28,8 +28,14 @@ public:
     DirectoryHandle() noexcept = default;
     /// `directory`: an fd opened O_RDONLY | O_DIRECTORY, or empty for a directory that
     /// exists only because virtual folders lie below it. `mount_entries` come first.
-    DirectoryHandle(UniqueFd directory, std::string virtual_path,
-                    std::vector<DirectoryEntry> mount_entries);
+    static Result<DirectoryHandle> open(UniqueFd directory, std::string virtual_path,
+                                        std::vector<DirectoryEntry> mount_entries);
+
+    DirectoryHandle(DirectoryHandle&& other) noexcept;
+    DirectoryHandle& operator=(DirectoryHandle&& other) noexcept;
+    DirectoryHandle(const DirectoryHandle&) = delete;
+    DirectoryHandle& operator=(const DirectoryHandle&) = delete;
+    ~DirectoryHandle() = default;
 
     bool is_open() const noexcept { return m_open; }
     const std::string& virtual_path() const noexcept { return m_virtual_path; }

@@ -7,6 +7,7 @@
 #include <array>
 #include <cerrno>
 #include <cstdint>
+#include <fstream>
 #include <random>
 
 namespace wharf::vfs {
@@ -46,6 +47,15 @@ Result<std::string> read_link(int dirfd, const char* name) {
         if (target.size() >= 65536) return Errc::invalid_name;
         target.resize(target.size() * 2);
     }
+}
+
+unsigned process_umask() {
+    std::ifstream status("/proc/self/status");
+    std::string line;
+    while (std::getline(status, line)) {
+        if (line.starts_with("Umask:")) return static_cast<unsigned>(std::stoul(line.substr(6), nullptr, 8));
+    }
+    return 022;
 }
 
 std::string random_token() {

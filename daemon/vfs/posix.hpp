@@ -25,6 +25,10 @@ Result<struct stat> stat_at(int dirfd, const std::string& name);
 /// Target of the symlink `name` in `dirfd`; name "" reads the link an O_PATH fd holds.
 Result<std::string> read_link(int dirfd, const char* name);
 
+/// The process umask, read from /proc/self/status without changing it (umask(2) cannot
+/// read without writing); 022 when that is unavailable.
+unsigned process_umask();
+
 /// 16 lower-case hex digits from getrandom(2), for temporary names.
 std::string random_token();
 

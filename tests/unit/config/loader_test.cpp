@@ -304,3 +304,21 @@ TEST_CASE("the example configuration passes", "[config]") {
     CHECK_FALSE(config->users.empty());
     CHECK_FALSE(config->partners.empty());
 }
+
+TEST_CASE("inline authorized_keys lines are validated where they stand", "[config]") {
+    TempDir dir;
+    dir.mkdir("r");
+    const auto errors = errors_of(dir, R"(users:
+  - name: ivan
+    root: r
+    authorized_keys:
+      - ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIOMqqnkVzrm0SdG6UOoqKLsabgH5C9okWi0dh2l9GKJl good
+      - no-ptty ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIOMqqnkVzrm0SdG6UOoqKLsabgH5C9okWi0dh2l9GKJl
+      - ssh-ed25519 not-base64!
+)");
+    INFO(dump(errors));
+    REQUIRE(errors.size() == 2);
+    CHECK(errors[0].line == 6);
+    CHECK(errors[0].message.find("no-ptty") != std::string::npos);
+    CHECK(errors[1].line == 7);
+}
