@@ -41,7 +41,7 @@ kill -HUP "$WHARFD_PID"
 wait_for_event config.reload.kept
 kill -0 "$WHARFD_PID" || fail "wharfd died on a broken reload"
 error=$(event_field config.reload.failed error)
-[[ "$error" == "$WORK/wharf.yaml:15:1: top level: unknown key 'bogus_section'" ]] || fail "reload error was: $error"
+[[ "$error" == "$WORK/wharf.yaml:12:1: top level: unknown key 'bogus_section'" ]] || fail "reload error was: $error"
 [[ $(count_events config.reload.ok) -eq 1 ]] || fail "a broken config was reported as applied"
 pass "broken reload kept the old config: $error"
 
