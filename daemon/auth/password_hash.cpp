@@ -57,7 +57,8 @@ std::vector<std::string_view> split(std::string_view text, char separator) {
 
 // "name=digits" with at most 10 digits; nullopt otherwise.
 std::optional<std::size_t> parameter(std::string_view field, std::string_view name) {
-    if (!field.starts_with(name) || field.size() <= name.size() || field.size() > name.size() + 10) {
+    if (!field.starts_with(name) || field.size() <= name.size() ||
+        field.size() > name.size() + 10) {
         return std::nullopt;
     }
     std::size_t value = 0;
@@ -84,8 +85,8 @@ bool argon2_shape_ok(std::string_view stored) {
     const auto m = parameter(costs[0], "m=");
     const auto t = parameter(costs[1], "t=");
     const auto p = parameter(costs[2], "p=");
-    return m && t && p && *p >= 1 && *p <= k_max_parallelism && *t >= 1 &&
-           *t <= k_max_iterations && *m >= 8 * *p && *m <= k_max_memory_kib;
+    return m && t && p && *p >= 1 && *p <= k_max_parallelism && *t >= 1 && *t <= k_max_iterations &&
+           *m >= 8 * *p && *m <= k_max_memory_kib;
 }
 
 bool verify_argon2id(std::string_view stored, std::string_view password) {

@@ -35,7 +35,8 @@ inline constexpr Argon2Params k_argon2_params{65536, 3, 1};
 // hashes, and argon2 parameters past sane bounds (m > 1 GiB, t > 64, p > 16, which only a
 // corrupt or hostile entry would hold), give false; it never throws. Passwords holding a NUL
 // byte never match a bcrypt or crypt(3) hash, whose C implementations would stop reading there.
-[[nodiscard]] bool verify_password(std::string_view stored_hash, std::string_view password) noexcept;
+[[nodiscard]] bool verify_password(std::string_view stored_hash,
+                                   std::string_view password) noexcept;
 
 // Spends what verify_password spends on an argon2id hash made by hash_password, and always
 // fails. Call it for unknown users so response time does not reveal which user names exist.

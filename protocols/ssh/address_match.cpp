@@ -37,7 +37,7 @@ std::optional<Address> parse_address(std::string_view text) {
 
 // sshd sees IPv4 clients on a dual-stack socket as ::ffff:a.b.c.d and normalises them first.
 Address unmap(Address address) {
-    static constexpr std::array<std::uint8_t, 12> mapped_prefix{0, 0, 0, 0, 0, 0,
+    static constexpr std::array<std::uint8_t, 12> mapped_prefix{0, 0, 0, 0, 0,    0,
                                                                 0, 0, 0, 0, 0xff, 0xff};
     if (address.length == 16 &&
         std::equal(mapped_prefix.begin(), mapped_prefix.end(), address.bytes.begin())) {
@@ -140,8 +140,8 @@ std::vector<std::string_view> split_list(std::string_view patterns) {
     std::size_t pos = 0;
     for (;;) {
         const auto comma = patterns.find(',', pos);
-        entries.push_back(patterns.substr(pos, comma == std::string_view::npos ? std::string_view::npos
-                                                                               : comma - pos));
+        entries.push_back(patterns.substr(
+            pos, comma == std::string_view::npos ? std::string_view::npos : comma - pos));
         if (comma == std::string_view::npos) {
             return entries;
         }

@@ -25,7 +25,8 @@ std::string_view trim(std::string_view s) {
 [[noreturn]] void fail(const std::string& message) { throw AuthorizedKeysError(0, message); }
 
 bool all_digits(std::string_view s) {
-    return !s.empty() && std::all_of(s.begin(), s.end(), [](char c) { return c >= '0' && c <= '9'; });
+    return !s.empty() &&
+           std::all_of(s.begin(), s.end(), [](char c) { return c >= '0' && c <= '9'; });
 }
 
 // Option names never start like a key type, so this tells "options first" from "key first"
@@ -55,9 +56,10 @@ std::chrono::system_clock::time_point parse_expiry(std::string_view text) {
     if (!all_digits(digits) || (digits.size() != 8 && digits.size() != 12 && digits.size() != 14)) {
         fail("expiry-time '" + std::string(text) + "' is not YYYYMMDD[HHMM[SS]][Z]");
     }
-    const std::chrono::year_month_day date{std::chrono::year{digits_at(digits, 0, 4)},
-                                           std::chrono::month(static_cast<unsigned>(digits_at(digits, 4, 2))),
-                                           std::chrono::day(static_cast<unsigned>(digits_at(digits, 6, 2)))};
+    const std::chrono::year_month_day date{
+        std::chrono::year{digits_at(digits, 0, 4)},
+        std::chrono::month(static_cast<unsigned>(digits_at(digits, 4, 2))),
+        std::chrono::day(static_cast<unsigned>(digits_at(digits, 6, 2)))};
     const int hour = digits.size() >= 12 ? digits_at(digits, 8, 2) : 0;
     const int minute = digits.size() >= 12 ? digits_at(digits, 10, 2) : 0;
     const int second = digits.size() == 14 ? digits_at(digits, 12, 2) : 0;
@@ -115,9 +117,8 @@ void check_environment(std::string_view value) {
     const auto equals = value.find('=');
     const std::string_view name = value.substr(0, equals);
     if (equals == std::string_view::npos || name.empty() ||
-        !std::all_of(name.begin(), name.end(), [](unsigned char c) {
-            return std::isalnum(c) != 0 || c == '_';
-        })) {
+        !std::all_of(name.begin(), name.end(),
+                     [](unsigned char c) { return std::isalnum(c) != 0 || c == '_'; })) {
         fail("environment=\"" + std::string(value) + "\" is not NAME=value");
     }
 }
@@ -184,6 +185,10 @@ void apply_value_option(AuthorizedKeyOptions& options, std::string_view name, st
     } else if (name == "permitlisten") {
         check_host_port(name, value, false);
         options.permit_listen.push_back(std::move(value));
+    } else if (name == "restrict" ||
+               std::any_of(k_flag_options.begin(), k_flag_options.end(),
+                           [&](const FlagOption& flag) { return flag.name == name; })) {
+        fail("option '" + std::string(name) + "' takes no value");
     } else {
         fail("unknown option '" + std::string(name) + "'");
     }
@@ -206,8 +211,8 @@ void apply_flag_option(AuthorizedKeyOptions& options, std::string_view name) {
         }
     }
     static constexpr std::array<std::string_view, 8> k_value_options{
-        "command", "from", "principals", "tunnel", "expiry-time", "environment", "permitopen",
-        "permitlisten"};
+        "command",     "from",        "principals", "tunnel",
+        "expiry-time", "environment", "permitopen", "permitlisten"};
     if (std::find(k_value_options.begin(), k_value_options.end(), name) != k_value_options.end()) {
         fail("option '" + std::string(name) + "' needs a value");
     }
@@ -240,8 +245,8 @@ std::size_t parse_options(std::string_view line, AuthorizedKeyOptions& options) 
     std::size_t pos = 0;
     for (;;) {
         const std::size_t start = pos;
-        while (pos < line.size() && (std::isalnum(static_cast<unsigned char>(line[pos])) != 0 ||
-                                     line[pos] == '-')) {
+        while (pos < line.size() &&
+               (std::isalnum(static_cast<unsigned char>(line[pos])) != 0 || line[pos] == '-')) {
             ++pos;
         }
         std::string name(line.substr(start, pos - start));
@@ -269,8 +274,9 @@ std::size_t parse_options(std::string_view line, AuthorizedKeyOptions& options) 
 }  // namespace
 
 AuthorizedKeysError::AuthorizedKeysError(std::size_t line, const std::string& message)
-    : std::runtime_error(line == 0 ? "authorized_keys: " + message
-                                   : "authorized_keys line " + std::to_string(line) + ": " + message),
+    : std::runtime_error(line == 0
+                             ? "authorized_keys: " + message
+                             : "authorized_keys line " + std::to_string(line) + ": " + message),
       m_line(line),
       m_reason(message) {}
 
@@ -284,7 +290,8 @@ AuthorizedKey parse_authorized_key_line(std::string_view line) {
     }
     try {
         ParsedPublicKey parsed = parse_openssh_public_key_line(key_text);
-        return AuthorizedKey{std::move(options), std::move(parsed.key), std::move(parsed.comment), 0};
+        return AuthorizedKey{std::move(options), std::move(parsed.key), std::move(parsed.comment),
+                             0};
     } catch (const KeyError& e) {
         fail(e.what());
     }
@@ -296,8 +303,8 @@ std::vector<AuthorizedKey> parse_authorized_keys(std::string_view text,
     std::size_t line_number = 0;
     for (std::size_t pos = 0; pos < text.size();) {
         const auto eol = text.find('\n', pos);
-        const std::string_view line =
-            trim(text.substr(pos, eol == std::string_view::npos ? std::string_view::npos : eol - pos));
+        const std::string_view line = trim(
+            text.substr(pos, eol == std::string_view::npos ? std::string_view::npos : eol - pos));
         pos = eol == std::string_view::npos ? text.size() : eol + 1;
         ++line_number;
         if (line.empty() || line.front() == '#') {

@@ -18,26 +18,26 @@ namespace wharf::ssh {
 // turns them all off and later options may turn single ones back on, applied left to right.
 // Option names are case-insensitive; values must be double-quoted, with \" for a quote.
 struct AuthorizedKeyOptions {
-    bool restricted = false;        // "restrict" was given
+    bool restricted = false;  // "restrict" was given
     // The key is a CA for user certificates. Such a key must not be accepted as a plain user
     // key; until certificates are supported, auth should skip these lines.
     bool cert_authority = false;
-    bool port_forwarding = true;    // [no-]port-forwarding
-    bool agent_forwarding = true;   // [no-]agent-forwarding
-    bool x11_forwarding = true;     // [no-]x11-forwarding
-    bool pty = true;                // [no-]pty
-    bool user_rc = true;            // [no-]user-rc
-    bool no_touch_required = false; // FIDO keys only
-    bool verify_required = false;   // FIDO keys only
+    bool port_forwarding = true;            // [no-]port-forwarding
+    bool agent_forwarding = true;           // [no-]agent-forwarding
+    bool x11_forwarding = true;             // [no-]x11-forwarding
+    bool pty = true;                        // [no-]pty
+    bool user_rc = true;                    // [no-]user-rc
+    bool no_touch_required = false;         // FIDO keys only
+    bool verify_required = false;           // FIDO keys only
     std::optional<std::string> command;     // command="..."
     std::optional<std::string> from;        // from="...": check with match_from_patterns
     std::optional<std::string> principals;  // principals="a,b" (with cert-authority)
     std::optional<std::string> tunnel;      // tunnel="n"
     // expiry-time="YYYYMMDD[HHMM[SS]]", local time, or UTC with a trailing 'Z'.
     std::optional<std::chrono::system_clock::time_point> expiry_time;
-    std::vector<std::string> environment;   // environment="NAME=value", in file order
-    std::vector<std::string> permit_open;   // permitopen="host:port"
-    std::vector<std::string> permit_listen; // permitlisten="[host:]port"
+    std::vector<std::string> environment;    // environment="NAME=value", in file order
+    std::vector<std::string> permit_open;    // permitopen="host:port"
+    std::vector<std::string> permit_listen;  // permitlisten="[host:]port"
 };
 
 struct AuthorizedKey {

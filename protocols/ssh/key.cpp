@@ -35,9 +35,8 @@ constexpr std::array<KeyTypeRow, 5> k_key_types{{
     {KeyType::rsa, "ssh-rsa", "", "", 0},
 }};
 
-constexpr std::array<KeyType, 5> k_all_types{KeyType::ed25519, KeyType::ecdsa_p256,
-                                             KeyType::ecdsa_p384, KeyType::ecdsa_p521,
-                                             KeyType::rsa};
+constexpr std::array<KeyType, 5> k_all_types{
+    KeyType::ed25519, KeyType::ecdsa_p256, KeyType::ecdsa_p384, KeyType::ecdsa_p521, KeyType::rsa};
 
 const KeyTypeRow& row_for(KeyType type) noexcept {
     for (const auto& row : k_key_types) {

@@ -30,8 +30,7 @@ namespace wharf::ssh {
 // The comment is set for OpenSSH files (PEM has none). Throws PassphraseRequiredError if the key
 // is encrypted and passphrase is empty, WrongPassphraseError if it does not decrypt, KeyError
 // for anything else (including encrypted traditional PEM, which Botan cannot read).
-[[nodiscard]] PrivateKey parse_private_key(std::string_view text,
-                                           std::string_view passphrase = {});
+[[nodiscard]] PrivateKey parse_private_key(std::string_view text, std::string_view passphrase = {});
 
 struct ParsedPublicKey {
     PublicKey key;

@@ -92,7 +92,8 @@ detail::SecureBytes derive_key_iv(const CipherRow& cipher, std::string_view pass
 // which is checked and removed. Throws Botan::Invalid_Authentication_Tag on a bad tag.
 void run_cipher(const CipherRow& cipher, const detail::SecureBytes& key_iv,
                 detail::SecureBytes& data, Botan::Cipher_Dir direction) {
-    const auto mode = Botan::Cipher_Mode::create_or_throw(std::string(cipher.botan_mode), direction);
+    const auto mode =
+        Botan::Cipher_Mode::create_or_throw(std::string(cipher.botan_mode), direction);
     mode->set_key(key_iv.data(), cipher.key_len);
     mode->start(key_iv.data() + cipher.key_len, cipher.iv_len);
     mode->finish(data);
