@@ -35,3 +35,18 @@ status=0
 [[ $status -ne 0 ]] || fail "wharfd started on a bad configuration"
 grep -q "bad.yaml:3:3: server: unknown key 'colour'" "$WORK/err2" || fail "wharfd start-up error lacks file:line:col"
 pass "wharfd refuses to start on it"
+
+# Explicit host keys must exist and load; a corrupt one fails the check with its name.
+ssh-keygen -q -t ed25519 -N '' -f "$WORK/good_key"
+printf -- '-----BEGIN OPENSSH PRIVATE KEY-----\nAAAA\n-----END OPENSSH PRIVATE KEY-----\n' > "$WORK/broken_key"
+cat > "$WORK/keys.yaml" <<YAML
+ssh:
+  listen: ["127.0.0.1:2222"]
+  host_keys: [good_key, broken_key]
+YAML
+status=0
+"$WHARFD" --check-config "$WORK/keys.yaml" > "$WORK/out" 2> "$WORK/err" || status=$?
+[[ $status -ne 0 ]] || fail "a corrupt host key passed --check-config"
+grep -q "key file $WORK/broken_key" "$WORK/err" || { cat "$WORK/err"; fail "the corrupt key is not named"; }
+grep -q "$WORK/good_key: ssh-ed25519 SHA256:" "$WORK/out" || fail "the good key is not listed"
+pass "host keys are loaded by --check-config"
