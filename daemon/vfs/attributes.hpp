@@ -36,12 +36,12 @@ Attributes attributes_from_stat(const struct stat& st) noexcept;
 
 /// What setstat changes; an empty field is left alone.
 struct AttributeChanges {
-    std::optional<std::uint64_t> size;  ///< truncate or extend (needs overwrite; quota applies)
-    std::optional<std::uint32_t> mode;  ///< permission bits; setuid, setgid, sticky are dropped
-    std::optional<std::uint32_t> uid;
-    std::optional<std::uint32_t> gid;
-    std::optional<Timestamp> atime;
-    std::optional<Timestamp> mtime;
+    std::optional<std::uint64_t> size = {};  ///< truncate or extend (needs overwrite; quota applies)
+    std::optional<std::uint32_t> mode = {};  ///< permission bits; setuid, setgid, sticky are dropped
+    std::optional<std::uint32_t> uid = {};
+    std::optional<std::uint32_t> gid = {};
+    std::optional<Timestamp> atime = {};
+    std::optional<Timestamp> mtime = {};
 
     bool empty() const noexcept {
         return !size && !mode && !uid && !gid && !atime && !mtime;

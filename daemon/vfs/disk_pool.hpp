@@ -28,6 +28,18 @@
 
 namespace wharf::vfs {
 
+namespace detail {
+// The completion signature for work returning R: void(R), or void() for void work.
+template <class R>
+struct CompletionSignature {
+    using type = void(R);
+};
+template <>
+struct CompletionSignature<void> {
+    using type = void();
+};
+}  // namespace detail
+
 class DiskPool {
 public:
     /// Starts `threads` worker threads (at least one).
@@ -50,8 +62,7 @@ public:
     template <class Executor, class Work, class Token>
     auto run(const Executor& executor, Work work, Token&& token) {
         using R = std::invoke_result_t<Work&>;
-        using Signature = std::conditional_t<std::is_void_v<R>, void(), void(R)>;
-        return boost::asio::async_initiate<Token, Signature>(
+        return boost::asio::async_initiate<Token, typename detail::CompletionSignature<R>::type>(
             [this, executor](auto handler, Work w) {
                 launch(executor, std::move(w), std::move(handler));
             },

@@ -52,7 +52,8 @@ UserFilesystem::UserFilesystem(const UserPolicy& policy, std::shared_ptr<QuotaTr
       m_quota(quota ? std::move(quota) : std::make_shared<QuotaTracker>()),
       m_home(home_of(policy)),
       m_atomic_uploads(policy.atomic_uploads),
-      m_allow_chown(policy.allow_chown) {
+      m_allow_chown(policy.allow_chown),
+      m_umask(process_umask()) {
     if (m_resolver.strategy() == ResolveStrategy::openat2 && !openat2_available()) {
         throw std::system_error(make_error_code(Errc::unsupported), "openat2 resolver requested");
     }

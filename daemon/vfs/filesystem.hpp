@@ -153,6 +153,7 @@ private:
     std::string m_home;
     bool m_atomic_uploads;
     bool m_allow_chown;
+    unsigned m_umask;  // applied to atomic uploads' mode, as the kernel does for open(O_CREAT)
 };
 
 }  // namespace wharf::vfs

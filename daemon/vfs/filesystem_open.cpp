@@ -27,10 +27,6 @@ std::string temp_name_for(std::string_view name) {
     return temp;
 }
 
-std::uint32_t creation_mode(std::uint32_t mode) {
-    return mode & 0777 & ~process_umask();
-}
-
 }  // namespace
 
 Result<FileHandle> UserFilesystem::open(std::string_view path, OpenFlags flags,
@@ -70,7 +66,10 @@ Result<FileHandle> UserFilesystem::open_for_write(const Location& where, OpenFla
     const bool exists = existing.has_value();
     const bool is_link = exists && S_ISLNK(existing->st_mode);
 
-    PermissionSet needed{exists ? Permission::overwrite : Permission::upload};
+    // An exclusive create never overwrites: it needs upload, and meets an existing name
+    // with Errc::exists.
+    const bool overwrites = exists && !(flags.create && flags.exclusive);
+    PermissionSet needed{overwrites ? Permission::overwrite : Permission::upload};
     if (flags.read) needed.add(Permission::download);
     if (auto allowed = allow(where.path, needed); !allowed) return allowed.error();
     if (auto allowed = allow_resolved_parent(where, *parent, needed); !allowed) return allowed.error();
@@ -159,7 +158,7 @@ Result<FileHandle> UserFilesystem::open_upload(const Location& where, ParentDir 
         return error;
     }
     detail::PendingUpload upload{std::move(parent.fd), std::move(temp), std::move(parent.name),
-                                 flags.exclusive, creation_mode(mode), files};
+                                 flags.exclusive, mode & 0777 & ~m_umask, files};
     return FileHandle(detail::OpenFile{std::move(fd), where.path, flags.read, true, false, m_quota,
                                        std::move(upload)});
 }

@@ -4,7 +4,6 @@
 
 #include "daemon/vfs/errors.hpp"
 
-#include <cassert>
 #include <system_error>
 #include <type_traits>
 #include <utility>
@@ -21,8 +20,9 @@ public:
 
     Result(const T& value) : m_storage(std::in_place_index<0>, value) {}
     Result(T&& value) : m_storage(std::in_place_index<0>, std::move(value)) {}
-    /// `error` must not be empty: an empty code would read as neither value nor error.
-    Result(std::error_code error) : m_storage(std::in_place_index<1>, error) { assert(error); }
+    /// An empty `error` would read as neither value nor error; it becomes Errc::io_error.
+    Result(std::error_code error)
+        : m_storage(std::in_place_index<1>, error ? error : make_error_code(Errc::io_error)) {}
     Result(Errc error) : Result(make_error_code(error)) {}
 
     bool has_value() const noexcept { return m_storage.index() == 0; }
