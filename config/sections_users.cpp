@@ -148,6 +148,33 @@ std::vector<AuthChain> parse_auth_methods(Context& ctx, const YAML::Node& node, 
     return chains;
 }
 
+bool is_within(const std::filesystem::path& inner, const std::filesystem::path& outer) {
+    std::error_code ec;
+    const auto a = std::filesystem::weakly_canonical(inner, ec);
+    const auto b = std::filesystem::weakly_canonical(outer, ec);
+    auto [mismatch, unused] = std::mismatch(b.begin(), b.end(), a.begin(), a.end());
+    return mismatch == b.end();
+}
+
+// A read-only folder whose files are also reachable through a writable mount is not
+// read-only at all: refuse the layout instead of pretending.
+void check_read_only_overlap(Context& ctx, const YAML::Node& node, const User& user) {
+    for (const auto& folder : user.virtual_folders) {
+        if (!folder.read_only) continue;
+        if (!user.root.empty() && is_within(folder.source, user.root)) {
+            ctx.diagnostics.error(node, fmt::format("users[{}].virtual_folders: read-only folder '{}' lies inside the "
+                                                    "user's writable root, so it could be changed through '/'",
+                                                    user.name, folder.path));
+        }
+        for (const auto& other : user.virtual_folders) {
+            if (other.read_only || !is_within(folder.source, other.source)) continue;
+            ctx.diagnostics.error(node, fmt::format("users[{}].virtual_folders: read-only folder '{}' lies inside "
+                                                    "writable folder '{}', so it could be changed through it",
+                                                    user.name, folder.path, other.path));
+        }
+    }
+}
+
 // Default alternatives: every method the user has credentials for, each on its own.
 std::vector<AuthChain> default_auth_methods(const User& user) {
     std::vector<AuthChain> chains;
@@ -238,7 +265,10 @@ User parse_user(Context& ctx, const YAML::Node& node, std::size_t index) {
     if (const auto n = map.get("home"); present(n)) {
         if (auto home = read_virtual_path(d, n, prefix + "home")) user.home = std::move(*home);
     }
-    if (const auto n = map.get("virtual_folders"); present(n)) user.virtual_folders = parse_virtual_folders(ctx, n, who);
+    if (const auto n = map.get("virtual_folders"); present(n)) {
+        user.virtual_folders = parse_virtual_folders(ctx, n, who);
+        check_read_only_overlap(ctx, n, user);
+    }
     if (const auto n = map.get("permissions"); present(n)) user.permissions = parse_permissions(ctx, n, who);
     if (const auto n = map.get("quota"); present(n)) {
         const Map quota(n, prefix + "quota", d, {"bytes", "files"});

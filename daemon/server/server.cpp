@@ -21,6 +21,9 @@ namespace {
 
 constexpr auto close_drain_time = std::chrono::milliseconds(250);
 
+// Disk calls block; a few per event loop keep one slow disk from stalling every session.
+std::size_t disk_threads_for(std::size_t workers) { return std::max<std::size_t>(4, 2 * workers); }
+
 std::string endpoint_text(const net::ip::tcp::endpoint& endpoint) {
     const auto address = endpoint.address().to_string();
     return endpoint.address().is_v6() ? fmt::format("[{}]:{}", address, endpoint.port())
@@ -36,7 +39,8 @@ std::string summary(const config::Config& config) {
 
 Server::Server(std::filesystem::path config_file, std::shared_ptr<const config::Config> initial)
     : m_config_file(std::move(config_file)), m_config(std::move(initial)), m_signals(m_main, SIGTERM, SIGINT, SIGHUP),
-      m_grace_timer(m_main), m_workers(std::make_unique<WorkerPool>(m_config.load()->server.workers)) {}
+      m_grace_timer(m_main), m_workers(std::make_unique<WorkerPool>(m_config.load()->server.workers)),
+      m_disk_pool(disk_threads_for(m_workers->size())) {}
 
 Server::~Server() { m_workers->stop(); }
 

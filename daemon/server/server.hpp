@@ -17,6 +17,8 @@
 #include "daemon/listeners/tcp_listener.hpp"
 #include "daemon/server/session_registry.hpp"
 #include "daemon/server/worker_pool.hpp"
+#include "daemon/vfs/disk_pool.hpp"
+#include "daemon/vfs/quota.hpp"
 
 namespace wharf::daemon {
 
@@ -45,6 +47,10 @@ public:
     std::shared_ptr<const config::Config> config() const { return m_config.load(); }
     SessionRegistry& sessions() { return m_sessions; }
     WorkerPool& workers() { return *m_workers; }
+    /// Where protocols run blocking file work, off the event loops.
+    vfs::DiskPool& disk_pool() { return m_disk_pool; }
+    /// One quota tracker per user, shared by that user's sessions.
+    vfs::QuotaRegistry& quotas() { return m_quotas; }
 
     /// Same as receiving SIGHUP / SIGTERM; thread-safe (used by tests and the control hooks).
     void request_reload();
@@ -71,6 +77,8 @@ private:
     net::steady_timer m_grace_timer;
     std::unique_ptr<WorkerPool> m_workers;
     SessionRegistry m_sessions;
+    vfs::DiskPool m_disk_pool;
+    vfs::QuotaRegistry m_quotas;
     std::vector<Service> m_services;
     std::vector<OpenListener> m_listeners;
     bool m_shutting_down = false;

@@ -322,3 +322,17 @@ TEST_CASE("inline authorized_keys lines are validated where they stand", "[confi
     CHECK(errors[0].message.find("no-ptty") != std::string::npos);
     CHECK(errors[1].line == 7);
 }
+
+TEST_CASE("a read-only folder reachable through a writable mount is refused", "[config]") {
+    TempDir dir;
+    dir.mkdir("root/public");
+    dir.mkdir("outside/docs");
+    const auto errors = errors_of(dir, std::string("users:\n  - name: j\n    root: root\n    password: \"") + argon2_hash +
+                                           "\"\n    virtual_folders:\n      - {path: /pub, source: root/public, "
+                                           "read_only: true}\n      - {path: /rw, source: outside}\n      - {path: "
+                                           "/docs, source: outside/docs, read_only: true}\n");
+    INFO(dump(errors));
+    REQUIRE(errors.size() == 2);
+    CHECK(has_error(errors, 6, 7, "read-only folder '/pub' lies inside the user's writable root"));
+    CHECK(has_error(errors, 6, 7, "read-only folder '/docs' lies inside writable folder '/rw'"));
+}
