@@ -19,16 +19,21 @@ Botan::AutoSeeded_RNG& rng() {
     return instance;
 }
 
-// Generated once per type: RSA generation is the slow part of this file.
+// Generated once, all types together: RSA generation is the slow part of this file.
+// Built inside the static's initializer on purpose: Botan's locked-memory allocator is then
+// set up before this map exists and so outlives it at exit (a map that is filled later is
+// destroyed after the allocator and frees key memory into a dead pool).
 const ssh::PrivateKey& sample_key(ssh::KeyType type) {
-    static std::map<ssh::KeyType, ssh::PrivateKey> keys;
-    auto it = keys.find(type);
-    if (it == keys.end()) {
-        ssh::PrivateKey key = ssh::PrivateKey::generate(type, rng(), 2048);
-        key.set_comment("test " + std::string(ssh::key_type_name(type)) + " key");
-        it = keys.emplace(type, std::move(key)).first;
-    }
-    return it->second;
+    static const std::map<ssh::KeyType, ssh::PrivateKey> keys = [] {
+        std::map<ssh::KeyType, ssh::PrivateKey> generated;
+        for (const auto each : ssh::all_key_types()) {
+            ssh::PrivateKey key = ssh::PrivateKey::generate(each, rng(), 2048);
+            key.set_comment("test " + std::string(ssh::key_type_name(each)) + " key");
+            generated.emplace(each, std::move(key));
+        }
+        return generated;
+    }();
+    return keys.at(type);
 }
 
 std::string base64_blob(const ssh::PublicKey& key) { return Botan::base64_encode(key.blob()); }
