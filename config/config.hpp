@@ -40,6 +40,25 @@ struct SshSettings {
     /// Explicit host key files; empty means the default set in state_dir, generated when missing.
     std::vector<std::filesystem::path> host_keys;
     std::string banner;
+    /// Algorithm lists in preference order; empty means wharf's defaults (OpenSSH 9.x order).
+    /// Legacy algorithms (SHA-1 KEX, CBC, 3DES, arcfour, hmac-md5, ssh-rsa, ...) are only used
+    /// when listed here.
+    std::vector<std::string> kex_algorithms;
+    std::vector<std::string> host_key_algorithms;
+    std::vector<std::string> ciphers;
+    std::vector<std::string> macs;
+    std::vector<std::string> compression;
+    /// 0 off, 1 on (default), 2 refuse Terrapin-affected algorithms without it, 3 required.
+    unsigned strict_kex = 1;
+    std::uint64_t rekey_limit = std::uint64_t{1} << 30;  ///< bytes either way; 0: never by volume
+    Duration rekey_interval = std::chrono::hours(1);     ///< 0: never by time
+    Duration login_grace_time = std::chrono::seconds(120);
+    unsigned max_auth_tries = 6;
+    Duration auth_failure_delay = std::chrono::milliseconds(300);
+    Duration keepalive_interval = std::chrono::seconds(0);  ///< 0: off
+    unsigned keepalive_count_max = 3;
+    Duration idle_timeout = std::chrono::seconds(0);  ///< 0: off
+    std::vector<std::string> accepted_client_versions{"SSH-2.0-*", "SSH-1.99-*"};
 };
 
 struct OftpTls {

@@ -1,7 +1,12 @@
 // Parsers for the `server`, `ssh` and `oftp` sections.
 #include <fmt/format.h>
 
+#include <fmt/ranges.h>
+
+#include <algorithm>
+
 #include "config/detail/sections.hpp"
+#include "config/detail/ssh_algorithms.hpp"
 
 namespace wharf::config::detail {
 
@@ -59,6 +64,72 @@ bool valid_odette_code(std::string_view text) {
     return true;
 }
 
+std::vector<std::string> read_names(Context& ctx, const YAML::Node& node, const std::string& what,
+                                    const std::vector<std::string>& known) {
+    std::vector<std::string> names;
+    const auto items = read_sequence(ctx.diagnostics, node, what);
+    if (!items) return names;
+    for (const auto& item : *items) {
+        auto name = read_string(ctx.diagnostics, item, what);
+        if (!name) continue;
+        if (std::find(known.begin(), known.end(), *name) == known.end()) {
+            ctx.diagnostics.error(item, fmt::format("{}: unknown algorithm '{}' (supported: {})", what, *name,
+                                                    fmt::join(known, ", ")));
+            continue;
+        }
+        names.push_back(std::move(*name));
+    }
+    if (names.empty() && items->empty()) ctx.diagnostics.error(node, what + ": the list may not be empty");
+    return names;
+}
+
+void parse_ssh_algorithms(Context& ctx, const Map& map, SshSettings& ssh) {
+    const auto lists = ssh_algorithm_names();
+    const std::pair<const char*, std::pair<std::vector<std::string>*, const std::vector<std::string>*>> fields[] = {
+        {"kex_algorithms", {&ssh.kex_algorithms, &lists.kex}},
+        {"host_key_algorithms", {&ssh.host_key_algorithms, &lists.host_keys}},
+        {"ciphers", {&ssh.ciphers, &lists.ciphers}},
+        {"macs", {&ssh.macs, &lists.macs}},
+        {"compression", {&ssh.compression, &lists.compression}},
+    };
+    for (const auto& [key, target] : fields) {
+        if (const auto n = map.get(key); present(n)) {
+            *target.first = read_names(ctx, n, std::string("ssh.") + key, *target.second);
+        }
+    }
+}
+
+void parse_ssh_limits(Context& ctx, const Map& map, SshSettings& ssh) {
+    auto& d = ctx.diagnostics;
+    if (const auto n = map.get("strict_kex"); present(n)) ssh.strict_kex = static_cast<unsigned>(read_uint(d, n, "ssh.strict_kex", 3).value_or(1));
+    if (const auto n = map.get("rekey_limit"); present(n)) ssh.rekey_limit = read_size(d, n, "ssh.rekey_limit").value_or(ssh.rekey_limit);
+    const std::pair<const char*, Duration*> durations[] = {
+        {"rekey_interval", &ssh.rekey_interval},         {"login_grace_time", &ssh.login_grace_time},
+        {"auth_failure_delay", &ssh.auth_failure_delay}, {"keepalive_interval", &ssh.keepalive_interval},
+        {"idle_timeout", &ssh.idle_timeout},
+    };
+    for (const auto& [key, target] : durations) {
+        if (const auto n = map.get(key); present(n)) *target = read_duration(d, n, std::string("ssh.") + key).value_or(*target);
+    }
+    if (const auto n = map.get("max_auth_tries"); present(n)) {
+        ssh.max_auth_tries = static_cast<unsigned>(read_uint(d, n, "ssh.max_auth_tries", 100).value_or(6));
+        if (ssh.max_auth_tries == 0) d.error(n, "ssh.max_auth_tries: must be at least 1");
+    }
+    if (const auto n = map.get("keepalive_count_max"); present(n)) {
+        ssh.keepalive_count_max = static_cast<unsigned>(read_uint(d, n, "ssh.keepalive_count_max", 1000).value_or(3));
+    }
+    if (const auto n = map.get("accepted_client_versions"); present(n)) {
+        ssh.accepted_client_versions.clear();
+        if (const auto items = read_sequence(d, n, "ssh.accepted_client_versions")) {
+            for (const auto& item : *items) {
+                if (auto text = read_string(d, item, "ssh.accepted_client_versions")) {
+                    ssh.accepted_client_versions.push_back(std::move(*text));
+                }
+            }
+        }
+    }
+}
+
 }  // namespace
 
 std::vector<ListenAddress> parse_listen(Context& ctx, const YAML::Node& node, std::string_view what) {
@@ -103,7 +174,11 @@ ServerSettings parse_server(Context& ctx, const YAML::Node& node) {
 
 SshSettings parse_ssh(Context& ctx, const YAML::Node& node) {
     SshSettings ssh;
-    const Map map(node, "ssh", ctx.diagnostics, {"listen", "host_keys", "banner"});
+    const Map map(node, "ssh", ctx.diagnostics,
+                  {"listen", "host_keys", "banner", "kex_algorithms", "host_key_algorithms", "ciphers", "macs",
+                   "compression", "strict_kex", "rekey_limit", "rekey_interval", "login_grace_time",
+                   "max_auth_tries", "auth_failure_delay", "keepalive_interval", "keepalive_count_max",
+                   "idle_timeout", "accepted_client_versions"});
     if (const auto n = map.require("listen"); present(n)) ssh.listen = parse_listen(ctx, n, "ssh.listen");
     if (const auto n = map.get("host_keys"); present(n)) {
         if (const auto items = read_sequence(ctx.diagnostics, n, "ssh.host_keys")) {
@@ -125,6 +200,8 @@ SshSettings parse_ssh(Context& ctx, const YAML::Node& node) {
             ssh.banner = std::move(*text);
         }
     }
+    parse_ssh_algorithms(ctx, map, ssh);
+    parse_ssh_limits(ctx, map, ssh);
     return ssh;
 }
 

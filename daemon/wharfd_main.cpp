@@ -8,6 +8,7 @@
 
 #include "config/loader.hpp"
 #include "daemon/cli/commands.hpp"
+#include "daemon/listeners/ssh_service.hpp"
 #include "daemon/logging/log.hpp"
 #include "daemon/server/server.hpp"
 
@@ -77,6 +78,8 @@ int main(int argc, char** argv) {
         }
         log::configure(config->server.log);
         daemon::Server server(options.config, config);
+        // Subsystems (sftp) and exec (scp) arrive with their protocol engines.
+        server.add_service(daemon::make_ssh_service(server, std::make_shared<daemon::ChannelHandlers>()));
         return server.run();
     } catch (const std::exception& e) {
         // Anything reaching here happened before or after serving (state dir, listeners).

@@ -49,7 +49,7 @@ void Server::add_service(Service service) { m_services.push_back(std::move(servi
 int Server::run() {
     std::signal(SIGPIPE, SIG_IGN);  // a peer closing mid-write is an error code, not a death
     const auto config = m_config.load();
-    prepare_state(*config);
+    m_host_keys.store(std::make_shared<const std::vector<ssh::PrivateKey>>(prepare_state(*config)));
     m_workers->start();
     if (!apply_listeners(*config)) {
         log::error("server.start.failed").field("reason", "could not open every listener");
@@ -101,9 +101,10 @@ void Server::reload() {
     notify_reloading();
     const auto started = std::chrono::steady_clock::now();
     std::shared_ptr<const config::Config> fresh;
+    std::shared_ptr<const std::vector<ssh::PrivateKey>> keys;
     try {
         fresh = config::load_file(m_config_file);
-        prepare_state(*fresh);
+        keys = std::make_shared<const std::vector<ssh::PrivateKey>>(prepare_state(*fresh));
         log::configure(fresh->server.log);
     } catch (const config::ConfigError& e) {
         for (const auto& diagnostic : e.diagnostics()) {
@@ -120,6 +121,7 @@ void Server::reload() {
         return;
     }
     m_config.store(fresh);
+    m_host_keys.store(keys);
     log::debug("config.applied").field("config", m_config_file.string()).field("summary", summary(*fresh));
     const bool listeners_ok = apply_listeners(*fresh);
     log::info("config.reload.ok")

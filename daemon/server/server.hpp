@@ -16,6 +16,7 @@
 #include "config/config.hpp"
 #include "daemon/listeners/tcp_listener.hpp"
 #include "daemon/server/session_registry.hpp"
+#include "protocols/ssh/key.hpp"
 #include "daemon/server/worker_pool.hpp"
 #include "daemon/vfs/disk_pool.hpp"
 #include "daemon/vfs/quota.hpp"
@@ -45,6 +46,8 @@ public:
 
     /// The configuration new connections should use; thread-safe.
     std::shared_ptr<const config::Config> config() const { return m_config.load(); }
+    /// The SSH host keys loaded with that configuration (empty when SSH is off); thread-safe.
+    std::shared_ptr<const std::vector<ssh::PrivateKey>> host_keys() const { return m_host_keys.load(); }
     SessionRegistry& sessions() { return m_sessions; }
     WorkerPool& workers() { return *m_workers; }
     /// Where protocols run blocking file work, off the event loops.
@@ -72,6 +75,7 @@ private:
 
     std::filesystem::path m_config_file;
     std::atomic<std::shared_ptr<const config::Config>> m_config;
+    std::atomic<std::shared_ptr<const std::vector<ssh::PrivateKey>>> m_host_keys;
     net::io_context m_main;  ///< signals, accepting, reload, shutdown timer
     net::signal_set m_signals;
     net::steady_timer m_grace_timer;

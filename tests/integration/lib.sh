@@ -9,7 +9,7 @@ WORK=$(mktemp -d /tmp/wharf-it.XXXXXX)
 WHARFD_PID=""
 cleanup() {
   if [[ -n "$WHARFD_PID" ]] && kill -0 "$WHARFD_PID" 2>/dev/null; then kill -KILL "$WHARFD_PID" 2>/dev/null || true; fi
-  rm -rf "$WORK"
+  [[ -n "${KEEP_WORK:-}" ]] || rm -rf "$WORK"
 }
 trap cleanup EXIT
 
