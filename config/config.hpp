@@ -59,6 +59,14 @@ struct SshSettings {
     unsigned keepalive_count_max = 3;
     Duration idle_timeout = std::chrono::seconds(0);  ///< 0: off
     std::vector<std::string> accepted_client_versions{"SSH-2.0-*", "SSH-1.99-*"};
+    /// OpenSSH's MaxStartups "start:rate:full": past `start` unauthenticated connections, new
+    /// ones are dropped with probability rising from rate% to 100% at `full`.
+    struct Startups {
+        unsigned start = 10;
+        unsigned rate = 30;
+        unsigned full = 100;
+    } max_startups;
+    unsigned per_source_max_startups = 0;  ///< unauthenticated connections per address; 0: no limit
 };
 
 struct OftpTls {

@@ -4,6 +4,7 @@
 #include <fmt/ranges.h>
 
 #include <algorithm>
+#include <charconv>
 
 #include "config/detail/sections.hpp"
 #include "config/detail/ssh_algorithms.hpp"
@@ -99,6 +100,23 @@ void parse_ssh_algorithms(Context& ctx, const Map& map, SshSettings& ssh) {
     }
 }
 
+std::optional<SshSettings::Startups> parse_startups(std::string_view text) {
+    std::vector<unsigned> parts;
+    while (true) {
+        const auto colon = text.find(':');
+        const auto part = text.substr(0, colon);
+        unsigned value = 0;
+        const auto [ptr, ec] = std::from_chars(part.data(), part.data() + part.size(), value);
+        if (part.empty() || ec != std::errc{} || ptr != part.data() + part.size()) return std::nullopt;
+        parts.push_back(value);
+        if (colon == std::string_view::npos) break;
+        text.remove_prefix(colon + 1);
+    }
+    if (parts.size() == 1) return SshSettings::Startups{parts[0], 100, parts[0]};
+    if (parts.size() != 3 || parts[0] > parts[2] || parts[1] > 100 || parts[2] == 0) return std::nullopt;
+    return SshSettings::Startups{parts[0], parts[1], parts[2]};
+}
+
 void parse_ssh_limits(Context& ctx, const Map& map, SshSettings& ssh) {
     auto& d = ctx.diagnostics;
     if (const auto n = map.get("strict_kex"); present(n)) ssh.strict_kex = static_cast<unsigned>(read_uint(d, n, "ssh.strict_kex", 3).value_or(1));
@@ -117,6 +135,19 @@ void parse_ssh_limits(Context& ctx, const Map& map, SshSettings& ssh) {
     }
     if (const auto n = map.get("keepalive_count_max"); present(n)) {
         ssh.keepalive_count_max = static_cast<unsigned>(read_uint(d, n, "ssh.keepalive_count_max", 1000).value_or(3));
+    }
+    if (const auto n = map.get("max_startups"); present(n)) {
+        if (const auto text = read_string(d, n, "ssh.max_startups")) {
+            if (const auto startups = parse_startups(*text)) {
+                ssh.max_startups = *startups;
+            } else {
+                d.error(n, fmt::format("ssh.max_startups: '{}' is not N or start:rate:full with start <= full "
+                                       "and rate <= 100 (OpenSSH MaxStartups)", *text));
+            }
+        }
+    }
+    if (const auto n = map.get("per_source_max_startups"); present(n)) {
+        ssh.per_source_max_startups = static_cast<unsigned>(read_uint(d, n, "ssh.per_source_max_startups", 100000).value_or(0));
     }
     if (const auto n = map.get("accepted_client_versions"); present(n)) {
         ssh.accepted_client_versions.clear();
@@ -178,7 +209,7 @@ SshSettings parse_ssh(Context& ctx, const YAML::Node& node) {
                   {"listen", "host_keys", "banner", "kex_algorithms", "host_key_algorithms", "ciphers", "macs",
                    "compression", "strict_kex", "rekey_limit", "rekey_interval", "login_grace_time",
                    "max_auth_tries", "auth_failure_delay", "keepalive_interval", "keepalive_count_max",
-                   "idle_timeout", "accepted_client_versions"});
+                   "idle_timeout", "accepted_client_versions", "max_startups", "per_source_max_startups"});
     if (const auto n = map.require("listen"); present(n)) ssh.listen = parse_listen(ctx, n, "ssh.listen");
     if (const auto n = map.get("host_keys"); present(n)) {
         if (const auto items = read_sequence(ctx.diagnostics, n, "ssh.host_keys")) {

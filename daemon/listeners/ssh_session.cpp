@@ -13,6 +13,7 @@
 
 #include "daemon/auth/password_hash.hpp"
 #include "daemon/listeners/ssh_service.hpp"
+#include "daemon/listeners/startup_limiter.hpp"
 #include "daemon/logging/log.hpp"
 #include "protocols/ssh/engine.hpp"
 
@@ -75,7 +76,7 @@ std::string_view method_name(ssh::AuthRequest::Method method) {
 class SshSession : public std::enable_shared_from_this<SshSession> {
 public:
     SshSession(tcp::socket socket, Server& server, std::shared_ptr<const ChannelHandlers> handlers,
-               auth::SessionCounter& counter)
+               auth::SessionCounter& counter, StartupLimiter& startups)
         : m_socket(std::move(socket)),
           m_timer(m_socket.get_executor()),
           m_server(server),
@@ -84,9 +85,17 @@ public:
           m_id(server.sessions().next_connection_id()),
           m_remote(remote_of(m_socket)),
           m_auth(m_config, m_remote, counter),
+          m_startups(startups),
           m_started(ssh::Clock::now()) {}
 
     void run() {
+        if (!m_config->ssh || !m_startups.admit(m_remote, *m_config->ssh)) {
+            // MaxStartups: dropped before any byte is sent, as OpenSSH does.
+            log::warn("ssh.connect.dropped").conn(m_id).proto("ssh").remote(m_remote)
+                .field("unauthenticated", static_cast<std::uint64_t>(m_startups.unauthenticated()));
+            return close_socket();
+        }
+        m_counted_as_startup = true;
         auto weak = weak_from_this();
         auto executor = m_socket.get_executor();
         m_registration = m_server.sessions().add(SessionControl{
@@ -220,6 +229,7 @@ private:
     void on_event(ssh::AuthRequest& e) { decide(std::move(e)); }
     void on_event(ssh::AuthSucceeded& e) {
         m_user = e.user;
+        release_startup();
         log::info("ssh.auth.ok").conn(m_id).proto("ssh").remote(m_remote).user(e.user).field("method", e.methods);
     }
     void on_event(ssh::AuthFailed& e) {
@@ -339,7 +349,14 @@ private:
         close_socket();
     }
 
+    void release_startup() {
+        if (!m_counted_as_startup) return;
+        m_counted_as_startup = false;
+        m_startups.release(m_remote);
+    }
+
     void close_socket() {
+        release_startup();
         boost::system::error_code ignored;
         m_timer.cancel();
         m_socket.shutdown(tcp::socket::shutdown_both, ignored);
@@ -355,6 +372,8 @@ private:
     std::uint64_t m_id;
     std::string m_remote;
     auth::UserAuthenticator m_auth;
+    StartupLimiter& m_startups;
+    bool m_counted_as_startup = false;
     ssh::TimePoint m_started;
     Botan::AutoSeeded_RNG m_rng;
     std::unique_ptr<ssh::Engine> m_engine;
@@ -372,11 +391,12 @@ private:
 
 Service make_ssh_service(Server& server, std::shared_ptr<const ChannelHandlers> handlers) {
     auto counter = std::make_shared<auth::SessionCounter>();
+    auto startups = std::make_shared<StartupLimiter>();
     return Service{
         "ssh",
         [](const config::Config& config) { return config.ssh ? config.ssh->listen : std::vector<config::ListenAddress>{}; },
-        [&server, handlers = std::move(handlers), counter](net::ip::tcp::socket socket) {
-            std::make_shared<SshSession>(std::move(socket), server, handlers, *counter)->run();
+        [&server, handlers = std::move(handlers), counter, startups](net::ip::tcp::socket socket) {
+            std::make_shared<SshSession>(std::move(socket), server, handlers, *counter, *startups)->run();
         },
     };
 }

@@ -336,3 +336,23 @@ TEST_CASE("a read-only folder reachable through a writable mount is refused", "[
     CHECK(has_error(errors, 6, 7, "read-only folder '/pub' lies inside the user's writable root"));
     CHECK(has_error(errors, 6, 7, "read-only folder '/docs' lies inside writable folder '/rw'"));
 }
+
+TEST_CASE("ssh algorithm lists and limits are validated", "[config]") {
+    TempDir dir;
+    const auto config = load_text("ssh:\n  listen: [\"127.0.0.1:2222\"]\n  ciphers: [aes256-gcm@openssh.com, aes128-cbc]\n"
+                                  "  max_startups: \"10:30:60\"\n  per_source_max_startups: 5\n  strict_kex: 3\n"
+                                  "  rekey_limit: 512M\n  keepalive_interval: 15s\n",
+                                  "t.yaml", dir.path());
+    CHECK(config->ssh->ciphers == std::vector<std::string>{"aes256-gcm@openssh.com", "aes128-cbc"});
+    CHECK(config->ssh->max_startups.rate == 30);
+    CHECK(config->ssh->max_startups.full == 60);
+    CHECK(config->ssh->per_source_max_startups == 5);
+    CHECK(config->ssh->strict_kex == 3);
+    CHECK(config->ssh->rekey_limit == 512ull << 20);
+    const auto errors = errors_of(dir, "ssh:\n  listen: [\"127.0.0.1:2222\"]\n  macs: [hmac-sha3]\n  strict_kex: 4\n"
+                                       "  max_startups: \"30:10:20\"\n");
+    INFO(dump(errors));
+    CHECK(has_error(errors, 3, 10, "unknown algorithm 'hmac-sha3'"));
+    CHECK(has_error(errors, 4, 15, "larger than the maximum 3"));
+    CHECK(has_error(errors, 5, 17, "is not N or start:rate:full"));
+}
