@@ -17,6 +17,8 @@ void print_usage() {
         "                                    write an OpenSSH private key FILE and FILE.pub;\n"
         "                                    TYPE: ed25519, ecdsa (P-256), ecdsa-384, ecdsa-521, rsa\n"
         "  check-config FILE                 validate a configuration file\n"
+        "  exec [-p PORT] [-i KEY] [--password-env VAR] [--known-hosts FILE | --fingerprint FP]\n"
+        "       USER@HOST COMMAND...         run a command over SSH (host key must be vouched for)\n"
         "  version                           print the version\n");
 }
 
@@ -34,6 +36,7 @@ int main(int argc, char** argv) {
     try {
         if (command == "passwd") return cli::passwd(rest);
         if (command == "keygen") return cli::keygen(rest);
+        if (command == "exec") return cli::exec(rest);
         if (command == "check-config" && rest.size() == 1) return cli::check_config(rest[0]);
         if (command == "version" || command == "--version") {
             fmt::print("wharf {}\n", WHARF_VERSION);

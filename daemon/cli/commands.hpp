@@ -18,6 +18,9 @@ int passwd(std::span<const std::string_view> args);
 /// `wharf keygen -t ed25519|ecdsa|ecdsa-384|ecdsa-521|rsa [-b bits] [-C comment] -f FILE`.
 int keygen(std::span<const std::string_view> args);
 
+/// `wharf exec [options] USER@HOST COMMAND...`: runs a command over SSH; returns its status.
+int exec(std::span<const std::string_view> args);
+
 /// Prepares a demo directory (config, data, credentials) and returns the config to run.
 std::filesystem::path prepare_demo(const std::filesystem::path& dir);
 

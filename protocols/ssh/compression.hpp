@@ -30,7 +30,7 @@ enum class CompressionMethod : std::uint8_t {
 // What we offer by default: "none", "zlib@openssh.com" (what sshd offers).
 [[nodiscard]] const std::vector<std::string>& default_compressions();
 
-// One direction's deflate stream. Not copyable or movable only through the owning pointer.
+// One direction's deflate stream. Not copyable; hold it by pointer to move it.
 class Deflater {
 public:
     Deflater();

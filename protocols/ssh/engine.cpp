@@ -13,6 +13,10 @@ namespace wharf::ssh {
 
 namespace {
 
+// Messages a peer may send after its first NEWKEYS while ours is still pending: EXT_INFO and
+// little else in practice; anything beyond this many is a flood.
+constexpr std::size_t max_deferred_messages = 16;
+
 bool in_range(std::uint8_t number, std::uint8_t first, std::uint8_t last) { return number >= first && number <= last; }
 
 bool is_transport_generic(std::uint8_t number) {
@@ -126,6 +130,16 @@ void Engine::dispatch(Bytes payload, TimePoint now) {
         return;
     }
     if (number != msg::kexinit && initial_kex && m_peer_kexinit.empty()) ++m_packets_before_kexinit;
+    // The peer finished its half of the first exchange (NEWKEYS) while we still have ours to do
+    // (a client waiting on its host key decision): what it sends next (EXT_INFO, say) is legal,
+    // and is handled once our half is done.
+    if (initial_kex && m_peer_newkeys && !is_kex_message(number)) {
+        if (m_deferred_input.size() >= max_deferred_messages) {
+            throw ProtocolError(DisconnectReason::protocol_error, "too many messages before our NEWKEYS");
+        }
+        m_deferred_input.push_back(std::move(payload));
+        return;
+    }
     if (m_strict_kex && initial_kex && !is_kex_message(number)) {
         throw ProtocolError(DisconnectReason::protocol_error,
                             "strict KEX: message " + std::to_string(number) + " during the initial key exchange");

@@ -187,6 +187,7 @@ private:
     Bytes m_host_key_blob;  ///< client: the server's key from the first exchange
     TimePoint m_last_kex_time;
     std::deque<Bytes> m_queued;  ///< layer payloads held while a KEX runs
+    std::deque<Bytes> m_deferred_input;  ///< peer messages after its first NEWKEYS, before ours
     std::size_t m_queued_bytes = 0;
     std::set<std::uint32_t> m_refused_channels;  ///< send_data said 0 during a KEX
     bool m_compression_after_flush = false;

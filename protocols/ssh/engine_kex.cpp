@@ -144,6 +144,11 @@ void Engine::maybe_finish_kex(TimePoint now) {
     emit(KexCompleted{*m_algorithms, initial});
     if (initial) after_initial_kex(now);
     flush_queue();
+    while (!m_deferred_input.empty() && !m_closed) {
+        auto payload = std::move(m_deferred_input.front());
+        m_deferred_input.pop_front();
+        dispatch(std::move(payload), now);
+    }
 }
 
 void Engine::after_initial_kex(TimePoint now) {
