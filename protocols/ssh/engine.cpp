@@ -119,6 +119,7 @@ void Engine::process_input(TimePoint now) {
         ++m_total_in.packets;
         m_last_received = now;
         dispatch(std::move(*payload), now);
+        check_rekey(now);  // per packet, so one large read cannot carry us past the limit
     }
 }
 

@@ -328,3 +328,71 @@ TEST_CASE("login grace time ends an unauthenticated connection", "[engine][timer
     server.on_timeout(now + std::chrono::seconds(5));
     CHECK(server.closed());
 }
+
+TEST_CASE("keepalives go out when the peer is silent, and silence past the count ends it", "[engine][timers]") {
+    auto server_cfg = server_config();
+    server_cfg.keepalive_interval = std::chrono::seconds(10);
+    server_cfg.keepalive_count_max = 2;
+    Pair pair(client_config(), server_cfg);
+    pair.authenticate();
+    const auto start = pair.now;
+    REQUIRE(pair.server.next_deadline());
+    CHECK(*pair.server.next_deadline() <= start + std::chrono::seconds(10));
+    // A responsive client answers (REQUEST_FAILURE counts as an answer): the connection lives.
+    for (int round = 1; round <= 3; ++round) {
+        pair.now = start + std::chrono::seconds(10 * round);
+        pair.server.on_timeout(pair.now);
+        pair.drive([&] { return pair.server.connection()->unanswered_keepalives() == 0; });
+    }
+    CHECK_FALSE(pair.server.closed());
+    // Now the client goes silent: two unanswered keepalives, and the third deadline ends it.
+    for (int round = 1; round <= 3; ++round) {
+        pair.now += std::chrono::seconds(10);
+        pair.server.on_timeout(pair.now);
+    }
+    CHECK(pair.server.closed());
+    std::optional<Disconnected> gone;
+    while (auto event = pair.server.next_event()) {
+        if (auto* d = std::get_if<Disconnected>(&*event)) gone = *d;
+    }
+    REQUIRE(gone);
+    CHECK(gone->reason == DisconnectReason::connection_lost);
+}
+
+TEST_CASE("the idle timeout ends a connection without channel traffic", "[engine][timers]") {
+    auto server_cfg = server_config();
+    server_cfg.idle_timeout = std::chrono::minutes(5);
+    Pair pair(client_config(), server_cfg);
+    pair.authenticate();
+    pair.now += std::chrono::minutes(4);
+    pair.server.on_timeout(pair.now);
+    CHECK_FALSE(pair.server.closed());
+    pair.now += std::chrono::minutes(1);
+    pair.server.on_timeout(pair.now);
+    CHECK(pair.server.closed());
+}
+
+TEST_CASE("rekeying by volume and by time", "[engine][rekey]") {
+    auto server_cfg = server_config();
+    server_cfg.rekey_bytes = 64 * 1024;
+    server_cfg.rekey_interval = std::chrono::minutes(30);
+    Pair pair(client_config(), server_cfg);
+    pair.authenticate();
+    const auto channel = pair.client.open_session();
+    pair.drive([&] { return find_event<ChannelOpened>(pair.client_events) != nullptr; });
+    pair.client.request_subsystem(channel, "echo");
+    pair.drive([&] { return find_event<ChannelRequestAnswered>(pair.client_events) != nullptr; });
+    const Bytes block(200 * 1024, 0x5a);
+    std::size_t sent = 0;
+    pair.drive([&] {
+        // 16 KiB a step, as a socket would deliver it.
+        if (sent < block.size()) sent += pair.client.send_data(channel, ByteView(block).subspan(sent, std::min<std::size_t>(16384, block.size() - sent)));
+        return pair.server_received.size() == block.size();
+    });
+    CHECK(pair.server.key_exchanges() >= 3);  // 200 KiB at a 64 KiB limit
+    const auto before = pair.server.key_exchanges();
+    pair.now += std::chrono::minutes(31);
+    pair.server.on_timeout(pair.now);
+    pair.drive([&] { return pair.server.key_exchanges() == before + 1 && pair.client.key_exchanges() == before + 1; });
+    CHECK(pair.server.session_id() == pair.client.session_id());  // the session id never changes
+}
