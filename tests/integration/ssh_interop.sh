@@ -141,6 +141,22 @@ rekeys=$(grep -c '"event":"ssh.kex".*"initial":false' "$WORK/wharfd.log" || true
 (( rekeys >= 20 )) || fail "expected many rekeys during 100 MB with RekeyLimit 1M, saw $rekeys"
 pass "100 MB intact across $rekeys rekeys"
 
+# Garbage instead of a version line: refused with the right reason and a log line.
+printf 'GET / HTTP/1.1\r\nHost: x\r\n\r\n' | timeout 10 $PY -c "
+import socket, sys
+s = socket.create_connection(('127.0.0.1', $port)); s.sendall(sys.stdin.buffer.read())
+data = b''
+while True:
+    chunk = s.recv(4096)
+    if not chunk: break
+    data += chunk
+print(data.split(b'\r\n')[0].decode())" > "$WORK/garbage.out"
+grep -q '^SSH-2.0-wharf_' "$WORK/garbage.out" || fail "no version line before refusing garbage"
+for _ in $(seq 50); do grep -q 'SSH_DISCONNECT_PROTOCOL_VERSION_NOT_SUPPORTED' "$WORK/wharfd.log" && break; sleep 0.1; done
+grep -q '"event":"ssh.disconnect".*SSH_DISCONNECT_PROTOCOL_VERSION_NOT_SUPPORTED' "$WORK/wharfd.log" \
+  || fail "garbage version line not logged as PROTOCOL_VERSION_NOT_SUPPORTED"
+pass "garbage version line refused and logged"
+
 assert_all_json
 for event in ssh.connect ssh.kex ssh.auth.ok ssh.auth.fail ssh.disconnect; do
   (( $(count_events "$event") > 0 )) || fail "no $event log line"
