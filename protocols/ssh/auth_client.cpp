@@ -10,6 +10,7 @@
 #include <utility>
 
 #include "protocols/ssh/auth_server.hpp"
+#include "protocols/ssh/detail/auth_common.hpp"
 #include "protocols/ssh/detail/key_types.hpp"
 #include "protocols/ssh/disconnect.hpp"
 #include "protocols/ssh/signature.hpp"
@@ -18,19 +19,9 @@ namespace wharf::ssh {
 
 namespace {
 
-constexpr std::string_view k_userauth_service = "ssh-userauth";
-constexpr std::string_view k_connection_service = "ssh-connection";
-
-// Overwrites the whole buffer (capacity included) before clearing it.
-void wipe(std::string& secret) {
-    Botan::secure_scrub_memory(secret.data(), secret.capacity());
-    secret.clear();
-}
-
-void wipe(Bytes& secret) {
-    Botan::secure_scrub_memory(secret.data(), secret.capacity());
-    secret.clear();
-}
+using detail::wipe;
+constexpr std::string_view k_userauth_service = detail::userauth_service;
+constexpr std::string_view k_connection_service = detail::connection_service;
 
 std::string join(const std::vector<std::string>& names, std::string_view separator) {
     std::string out;

@@ -10,6 +10,7 @@
 #include <stdexcept>
 #include <utility>
 
+#include "protocols/ssh/detail/auth_common.hpp"
 #include "protocols/ssh/detail/key_types.hpp"
 #include "protocols/ssh/disconnect.hpp"
 #include "protocols/ssh/key.hpp"
@@ -19,20 +20,9 @@ namespace wharf::ssh {
 
 namespace {
 
-constexpr std::string_view k_userauth_service = "ssh-userauth";
-constexpr std::string_view k_connection_service = "ssh-connection";
-
-// Overwrites a secret's whole buffer (capacity included: a moved-from short string keeps its
-// bytes in the inline buffer) before clearing it.
-void wipe(std::string& secret) {
-    Botan::secure_scrub_memory(secret.data(), secret.capacity());
-    secret.clear();
-}
-
-void wipe(Bytes& secret) {
-    Botan::secure_scrub_memory(secret.data(), secret.capacity());
-    secret.clear();
-}
+using detail::wipe;
+constexpr std::string_view k_userauth_service = detail::userauth_service;
+constexpr std::string_view k_connection_service = detail::connection_service;
 
 // Wipes a buffer on every way out of a scope, exceptions included.
 class WipeOnExit {

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "protocols/ssh/address_match.hpp"
 #include "protocols/ssh/disconnect.hpp"
 
 namespace wharf::ssh {
@@ -15,26 +16,6 @@ bool printable(std::string_view line) {
 }
 
 }  // namespace
-
-bool glob_match(std::string_view text, std::string_view pattern) noexcept {
-    std::size_t t = 0, p = 0, star = std::string_view::npos, resume = 0;
-    while (t < text.size()) {
-        if (p < pattern.size() && (pattern[p] == '?' || pattern[p] == text[t])) {
-            ++t;
-            ++p;
-        } else if (p < pattern.size() && pattern[p] == '*') {
-            star = p++;
-            resume = t;
-        } else if (star != std::string_view::npos) {
-            p = star + 1;
-            t = ++resume;
-        } else {
-            return false;
-        }
-    }
-    while (p < pattern.size() && pattern[p] == '*') ++p;
-    return p == pattern.size();
-}
 
 VersionExchange::VersionExchange(Role role, std::string ours, std::vector<std::string> accepted)
     : m_role(role), m_ours(std::move(ours)), m_accepted(std::move(accepted)) {}
@@ -83,7 +64,7 @@ void VersionExchange::on_line(std::string line) {
         throw ProtocolError(DisconnectReason::protocol_error, "control characters in identification string");
     }
     const bool accepted = std::any_of(m_accepted.begin(), m_accepted.end(),
-                                      [&](const std::string& pattern) { return glob_match(line, pattern); });
+                                      [&](const std::string& pattern) { return match_wildcard(line, pattern); });
     if (!accepted) {
         throw ProtocolError(DisconnectReason::protocol_version_not_supported,
                             "protocol version not accepted: " + line.substr(0, 64));

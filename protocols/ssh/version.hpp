@@ -22,7 +22,7 @@ public:
     static constexpr std::size_t max_preamble_lines = 1024;
 
     /// `ours` is the full version line without CR LF ("SSH-2.0-wharf_0.1.0");
-    /// `accepted` are glob patterns (`*`, `?`) the peer's line must match.
+    /// `accepted` are patterns the peer's line must match (match_wildcard: `*`, `?`).
     VersionExchange(Role role, std::string ours, std::vector<std::string> accepted);
 
     /// The bytes to send first: our line with CR LF.
@@ -51,8 +51,5 @@ private:
     std::vector<std::string> m_preamble;
     bool m_done = false;
 };
-
-/// Shell-style glob match with `*` and `?`, used for version patterns.
-bool glob_match(std::string_view text, std::string_view pattern) noexcept;
 
 }  // namespace wharf::ssh

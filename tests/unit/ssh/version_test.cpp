@@ -1,5 +1,6 @@
 #include <catch2/catch.hpp>
 
+#include "protocols/ssh/address_match.hpp"
 #include "protocols/ssh/disconnect.hpp"
 #include "protocols/ssh/version.hpp"
 
@@ -69,11 +70,11 @@ TEST_CASE("bad identification lines are refused with the right reason", "[versio
 }
 
 TEST_CASE("version patterns are configurable globs", "[version]") {
-    CHECK(glob_match("SSH-2.0-OpenSSH_9.2", "SSH-2.0-*"));
-    CHECK(glob_match("SSH-2.0-PuTTY_0.78", "SSH-2.0-PuTTY_0.7?"));
-    CHECK_FALSE(glob_match("SSH-2.0-PuTTY_0.8", "SSH-2.0-PuTTY_0.7?"));
-    CHECK(glob_match("", "*"));
-    CHECK_FALSE(glob_match("SSH-2.0-x", "SSH-1.99-*"));
+    CHECK(match_wildcard("SSH-2.0-OpenSSH_9.2", "SSH-2.0-*"));
+    CHECK(match_wildcard("SSH-2.0-PuTTY_0.78", "SSH-2.0-PuTTY_0.7?"));
+    CHECK_FALSE(match_wildcard("SSH-2.0-PuTTY_0.8", "SSH-2.0-PuTTY_0.7?"));
+    CHECK(match_wildcard("", "*"));
+    CHECK_FALSE(match_wildcard("SSH-2.0-x", "SSH-1.99-*"));
     VersionExchange only_openssh(Role::server, "SSH-2.0-wharf", {"SSH-2.0-OpenSSH_*"});
     CHECK(refusal(only_openssh, "SSH-2.0-libssh_0.10\r\n") == DisconnectReason::protocol_version_not_supported);
 }
