@@ -59,6 +59,10 @@ struct SshSettings {
     unsigned keepalive_count_max = 3;
     Duration idle_timeout = std::chrono::seconds(0);  ///< 0: off
     std::vector<std::string> accepted_client_versions{"SSH-2.0-*", "SSH-1.99-*"};
+    /// Software version in our identification line "SSH-2.0-<this>"; empty: wharf_<version>.
+    std::string server_version;
+    /// OpenSSH moduli file for diffie-hellman-group-exchange; missing: built-in RFC 3526 groups.
+    std::filesystem::path moduli_file = "/etc/ssh/moduli";
     /// OpenSSH's MaxStartups "start:rate:full": past `start` unauthenticated connections, new
     /// ones are dropped with probability rising from rate% to 100% at `full`.
     struct Startups {

@@ -146,6 +146,20 @@ void parse_ssh_limits(Context& ctx, const Map& map, SshSettings& ssh) {
             }
         }
     }
+    if (const auto n = map.get("server_version"); present(n)) {
+        if (auto text = read_string(d, n, "ssh.server_version")) {
+            // RFC 4253 §4.2: printable US-ASCII without spaces or minus; the line stays under 255.
+            const bool ok = !text->empty() && text->size() <= 200 &&
+                            std::all_of(text->begin(), text->end(), [](char c) { return c > 0x20 && c < 0x7f && c != '-'; });
+            if (!ok) d.error(n, "ssh.server_version: 1-200 printable characters without spaces or '-'");
+            ssh.server_version = std::move(*text);
+        }
+    }
+    if (const auto n = map.get("moduli_file"); present(n)) {
+        if (auto path = read_path(d, n, "ssh.moduli_file", ctx.base_dir, PathCheck::existing_file)) {
+            ssh.moduli_file = std::move(*path);
+        }
+    }
     if (const auto n = map.get("per_source_max_startups"); present(n)) {
         ssh.per_source_max_startups = static_cast<unsigned>(read_uint(d, n, "ssh.per_source_max_startups", 100000).value_or(0));
     }
@@ -209,7 +223,8 @@ SshSettings parse_ssh(Context& ctx, const YAML::Node& node) {
                   {"listen", "host_keys", "banner", "kex_algorithms", "host_key_algorithms", "ciphers", "macs",
                    "compression", "strict_kex", "rekey_limit", "rekey_interval", "login_grace_time",
                    "max_auth_tries", "auth_failure_delay", "keepalive_interval", "keepalive_count_max",
-                   "idle_timeout", "accepted_client_versions", "max_startups", "per_source_max_startups"});
+                   "idle_timeout", "accepted_client_versions", "max_startups", "per_source_max_startups",
+                   "server_version", "moduli_file"});
     if (const auto n = map.require("listen"); present(n)) ssh.listen = parse_listen(ctx, n, "ssh.listen");
     if (const auto n = map.get("host_keys"); present(n)) {
         if (const auto items = read_sequence(ctx.diagnostics, n, "ssh.host_keys")) {

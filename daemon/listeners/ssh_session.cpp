@@ -9,13 +9,16 @@
 #include <fmt/format.h>
 
 #include <array>
+#include <fstream>
 #include <map>
+#include <sstream>
 
 #include "daemon/auth/password_hash.hpp"
 #include "daemon/listeners/ssh_service.hpp"
 #include "daemon/listeners/startup_limiter.hpp"
 #include "daemon/logging/log.hpp"
 #include "protocols/ssh/engine.hpp"
+#include "protocols/ssh/moduli.hpp"
 
 namespace wharf::daemon {
 
@@ -34,13 +37,16 @@ std::string remote_of(const tcp::socket& socket) {
     return address.to_string();
 }
 
-ssh::EngineConfig engine_config(const config::Config& config, const std::vector<ssh::PrivateKey>& host_keys) {
+ssh::EngineConfig engine_config(const config::Config& config, const std::vector<ssh::PrivateKey>& host_keys,
+                                const ssh::ModuliFile* moduli) {
     ssh::EngineConfig engine;
     engine.role = ssh::Role::server;
     engine.version = "SSH-2.0-wharf_" WHARF_VERSION;
     engine.host_keys = host_keys;
+    engine.moduli = moduli;
     if (!config.ssh) return engine;
     const auto& settings = *config.ssh;
+    if (!settings.server_version.empty()) engine.version = "SSH-2.0-" + settings.server_version;
     engine.server_auth.banner = settings.banner;
     engine.server_auth.max_attempts = settings.max_auth_tries;
     engine.server_auth.failure_delay = settings.auth_failure_delay;
@@ -76,7 +82,7 @@ std::string_view method_name(ssh::AuthRequest::Method method) {
 class SshSession : public std::enable_shared_from_this<SshSession> {
 public:
     SshSession(tcp::socket socket, Server& server, std::shared_ptr<const ChannelHandlers> handlers,
-               auth::SessionCounter& counter, StartupLimiter& startups)
+               auth::SessionCounter& counter, StartupLimiter& startups, std::shared_ptr<const ssh::ModuliFile> moduli)
         : m_socket(std::move(socket)),
           m_timer(m_socket.get_executor()),
           m_server(server),
@@ -86,6 +92,7 @@ public:
           m_remote(remote_of(m_socket)),
           m_auth(m_config, m_remote, counter),
           m_startups(startups),
+          m_moduli(std::move(moduli)),
           m_started(ssh::Clock::now()) {}
 
     void run() {
@@ -104,7 +111,8 @@ public:
         });
         try {
             const auto keys = m_server.host_keys();
-            m_engine = std::make_unique<ssh::Engine>(engine_config(*m_config, *keys), m_rng, ssh::Clock::now());
+            m_engine = std::make_unique<ssh::Engine>(engine_config(*m_config, *keys, m_moduli.get()), m_rng,
+                                                     ssh::Clock::now());
         } catch (const std::exception& e) {
             log::error("ssh.session.failed").conn(m_id).remote(m_remote).field("error", e.what());
             return close_socket();
@@ -373,6 +381,7 @@ private:
     std::string m_remote;
     auth::UserAuthenticator m_auth;
     StartupLimiter& m_startups;
+    std::shared_ptr<const ssh::ModuliFile> m_moduli;  ///< outlives the engine that points at it
     bool m_counted_as_startup = false;
     ssh::TimePoint m_started;
     Botan::AutoSeeded_RNG m_rng;
@@ -387,16 +396,34 @@ private:
     bool m_finished = false;
 };
 
+// Read once at start-up, off any event loop; the built-in RFC 3526 groups stand in when the
+// file is missing or has no usable group.
+std::shared_ptr<const ssh::ModuliFile> load_moduli(const config::Config& config) {
+    const auto path = config.ssh ? config.ssh->moduli_file : std::filesystem::path("/etc/ssh/moduli");
+    std::ifstream in(path);
+    if (!in) {
+        log::info("ssh.moduli").path(path.string()).status("missing; using built-in groups");
+        return nullptr;
+    }
+    std::stringstream text;
+    text << in.rdbuf();
+    auto moduli = std::make_shared<const ssh::ModuliFile>(ssh::ModuliFile::parse(text.str()));
+    log::info("ssh.moduli").path(path.string()).field("groups", static_cast<std::uint64_t>(moduli->groups().size()))
+        .field("skipped_lines", static_cast<std::uint64_t>(moduli->skipped_lines()));
+    return moduli;
+}
+
 }  // namespace
 
 Service make_ssh_service(Server& server, std::shared_ptr<const ChannelHandlers> handlers) {
     auto counter = std::make_shared<auth::SessionCounter>();
     auto startups = std::make_shared<StartupLimiter>();
+    auto moduli = load_moduli(*server.config());
     return Service{
         "ssh",
         [](const config::Config& config) { return config.ssh ? config.ssh->listen : std::vector<config::ListenAddress>{}; },
-        [&server, handlers = std::move(handlers), counter, startups](net::ip::tcp::socket socket) {
-            std::make_shared<SshSession>(std::move(socket), server, handlers, *counter, *startups)->run();
+        [&server, handlers = std::move(handlers), counter, startups, moduli](net::ip::tcp::socket socket) {
+            std::make_shared<SshSession>(std::move(socket), server, handlers, *counter, *startups, moduli)->run();
         },
     };
 }

@@ -255,6 +255,16 @@ void Engine::flush_queue() {
 
 void Engine::fail(DisconnectReason reason, const std::string& description) {
     if (m_closed) return;
+    if (!m_version.done()) {
+        // The peer never spoke SSH: a binary DISCONNECT would be noise to it. Say it in text,
+        // as OpenSSH does, and drop our unread KEXINIT.
+        m_transport.consume_output(m_transport.output_size());
+        const std::string line = "Invalid SSH identification string: " + description + "\r\n";
+        m_version_out.insert(m_version_out.end(), line.begin(), line.end());
+        emit(Disconnected{reason, description, false});
+        m_closed = true;
+        return;
+    }
     try {
         send_now(Disconnect{static_cast<std::uint32_t>(reason), description.substr(0, 256), ""}.encode());
     } catch (const std::exception&) {
