@@ -108,6 +108,7 @@ public:
         m_registration = m_server.sessions().add(SessionControl{
             [weak, executor] { net::post(executor, [weak] { if (auto self = weak.lock()) self->stop_politely(); }); },
             [weak, executor] { net::post(executor, [weak] { if (auto self = weak.lock()) self->stop_now(); }); },
+            [weak, executor] { net::post(executor, [weak] { if (auto self = weak.lock()) self->rekey_now(); }); },
         });
         try {
             const auto keys = m_server.host_keys();
@@ -336,6 +337,12 @@ private:
                 self->after_engine_work();
             });
         log::debug("ssh.auth.verify").conn(m_id).user(request.user).field("method", method_name(request.method));
+    }
+
+    void rekey_now() {
+        if (!m_engine || m_engine->closed()) return;
+        m_engine->request_rekey(ssh::Clock::now());
+        after_engine_work();
     }
 
     // ---- ending --------------------------------------------------------------------------

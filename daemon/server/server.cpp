@@ -38,7 +38,7 @@ std::string summary(const config::Config& config) {
 }  // namespace
 
 Server::Server(std::filesystem::path config_file, std::shared_ptr<const config::Config> initial)
-    : m_config_file(std::move(config_file)), m_config(std::move(initial)), m_signals(m_main, SIGTERM, SIGINT, SIGHUP),
+    : m_config_file(std::move(config_file)), m_config(std::move(initial)), m_signals(m_main),
       m_grace_timer(m_main), m_workers(std::make_unique<WorkerPool>(m_config.load()->server.workers)),
       m_disk_pool(disk_threads_for(m_workers->size())) {}
 
@@ -48,6 +48,7 @@ void Server::add_service(Service service) { m_services.push_back(std::move(servi
 
 int Server::run() {
     std::signal(SIGPIPE, SIG_IGN);  // a peer closing mid-write is an error code, not a death
+    for (const int number : {SIGTERM, SIGINT, SIGHUP, SIGUSR1}) m_signals.add(number);
     const auto config = m_config.load();
     m_host_keys.store(std::make_shared<const std::vector<ssh::PrivateKey>>(prepare_state(*config)));
     m_workers->start();
@@ -87,6 +88,9 @@ void Server::wait_for_signal() {
 void Server::on_signal(int signal_number) {
     if (signal_number == SIGHUP) {
         reload();
+    } else if (signal_number == SIGUSR1) {
+        const auto sessions = m_sessions.rekey_all();
+        log::info("server.rekey.requested").field("sessions", static_cast<std::uint64_t>(sessions));
     } else if (m_shutting_down) {
         log::warn("server.shutdown.forced").field("signal", signal_number);
         finish_shutdown(true);

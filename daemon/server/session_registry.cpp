@@ -42,6 +42,18 @@ void SessionRegistry::close_all() {
     for (const auto& call : calls) if (call) call();
 }
 
+std::size_t SessionRegistry::rekey_all() {
+    std::vector<std::function<void()>> calls;
+    {
+        std::lock_guard lock(m_mutex);
+        for (const auto& [key, control] : m_sessions) {
+            if (control.rekey) calls.push_back(control.rekey);
+        }
+    }
+    for (const auto& call : calls) call();
+    return calls.size();
+}
+
 void SessionRegistry::on_empty(std::function<void()> callback) {
     bool empty_now = false;
     {

@@ -14,6 +14,7 @@ namespace wharf::daemon {
 struct SessionControl {
     std::function<void()> request_stop;  ///< finish current transfers, accept no new ones
     std::function<void()> close;         ///< grace is over: close now
+    std::function<void()> rekey;         ///< start a key exchange now (protocols that have one)
 };
 
 class SessionRegistry {
@@ -26,6 +27,8 @@ public:
     std::size_t size() const;
     void request_stop_all();
     void close_all();
+    /// Asks every session with a rekey callback for a fresh key exchange; returns how many.
+    std::size_t rekey_all();
     /// Called (on an arbitrary thread) whenever the count drops to zero.
     void on_empty(std::function<void()> callback);
     std::uint64_t next_connection_id() { std::lock_guard lock(m_mutex); return ++m_last_id; }

@@ -141,6 +141,19 @@ rekeys=$(grep -c '"event":"ssh.kex".*"initial":false' "$WORK/wharfd.log" || true
 (( rekeys >= 20 )) || fail "expected many rekeys during 100 MB with RekeyLimit 1M, saw $rekeys"
 pass "100 MB intact across $rekeys rekeys"
 
+# SIGUSR1 asks every session for a key exchange now (the operator's rekey control).
+before=$(grep -c '"event":"ssh.kex".*"initial":false' "$WORK/wharfd.log" || true)
+(sleep 1.5; echo still here) | timeout 30 ssh "${base[@]}" "${key_auth[@]}" -s alice@127.0.0.1 echo > "$WORK/rekey.out" &
+client=$!
+sleep 0.8
+kill -USR1 "$WHARFD_PID"
+wait "$client" || fail "session during SIGUSR1 rekey failed"
+[[ "$(cat "$WORK/rekey.out")" == "still here" ]] || fail "data lost across the SIGUSR1 rekey"
+wait_for_event server.rekey.requested
+after=$(grep -c '"event":"ssh.kex".*"initial":false' "$WORK/wharfd.log" || true)
+(( after > before )) || fail "SIGUSR1 did not rekey the open session"
+pass "SIGUSR1 rekeys open sessions; data intact"
+
 # Garbage instead of a version line: refused with the right reason and a log line.
 printf 'GET / HTTP/1.1\r\nHost: x\r\n\r\n' | timeout 10 $PY -c "
 import socket, sys

@@ -48,6 +48,7 @@ public:
         m_registration = registry.add(SessionControl{
             [weak, executor] { net::post(executor, [weak] { if (auto self = weak.lock()) self->on_stop_requested(); }); },
             [weak, executor] { net::post(executor, [weak] { if (auto self = weak.lock()) self->close(); }); },
+            {},
         });
         net::async_write(m_socket, net::buffer(std::string_view("hello\n")), [self = shared_from_this()](auto, auto) {
             self->wait_for_peer();

@@ -10,15 +10,18 @@ TEST_CASE("the registry counts sessions and relays stop and close", "[server]") 
     int stops = 0;
     int closes = 0;
     int empties = 0;
-    auto first = registry.add(SessionControl{[&] { ++stops; }, [&] { ++closes; }});
-    auto second = registry.add(SessionControl{[&] { ++stops; }, [&] { ++closes; }});
+    int rekeys = 0;
+    auto first = registry.add(SessionControl{[&] { ++stops; }, [&] { ++closes; }, [&] { ++rekeys; }});
+    auto second = registry.add(SessionControl{[&] { ++stops; }, [&] { ++closes; }, {}});
+    CHECK(registry.rekey_all() == 1);  // only sessions that can rekey are asked
+    CHECK(rekeys == 1);
     CHECK(registry.size() == 2);
     registry.on_empty([&] { ++empties; });
     CHECK(empties == 0);
     registry.request_stop_all();
     CHECK(stops == 2);
     // A session arriving during shutdown is asked to stop at once.
-    auto late = registry.add(SessionControl{[&] { ++stops; }, [&] { ++closes; }});
+    auto late = registry.add(SessionControl{[&] { ++stops; }, [&] { ++closes; }, {}});
     CHECK(stops == 3);
     registry.close_all();
     CHECK(closes == 3);
