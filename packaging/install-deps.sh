@@ -13,6 +13,7 @@ test_packages=(
   systemd openssh-client openssh-server python3-paramiko python3-argon2 python3-bcrypt
   sshpass openssl
   procps iproute2
+  clang libclang-rt-14-dev
 )
 
 wanted=("${build_packages[@]}")

@@ -57,17 +57,16 @@ inline Botan::ChaCha_RNG engine_server_rng() { return seeded_rng(0x53); }
 
 // Answers events as wharfd does, with fixed policy: password "fuzz" passes, any publickey the
 // layer verified passes, keyboard-interactive asks one question whose answer must be "fuzz",
-// "sftp" and exec requests are accepted, channel data is echoed back. Output is discarded.
+// "sftp" and exec requests are accepted, channel data is echoed back, EOF closes the channel.
 class EngineServerDriver {
 public:
     explicit EngineServerDriver(ssh::Engine& engine) : m_engine(engine) {}
 
-    // Answers every pending event and drops the output (nobody reads it).
+    // Answers every pending event. Output stays for the caller to take or drop.
     void drain(ssh::TimePoint now) {
         while (auto event = m_engine.next_event()) {
             std::visit([&](auto& e) { on_event(e, now); }, *event);
         }
-        m_engine.consume_output(m_engine.output_size());
     }
 
     [[nodiscard]] const std::vector<std::string>& disconnects() const noexcept {

@@ -34,6 +34,12 @@ void offer(ssh::Engine& engine, ssh::ByteView bytes, ssh::TimePoint now) {
     }
 }
 
+// Answers events, then drops the output as if it had been written.
+void drain(ssh::Engine& engine, fuzz::EngineServerDriver& driver, ssh::TimePoint now) {
+    driver.drain(now);
+    engine.consume_output(engine.output_size());
+}
+
 void report_internal_errors(const fuzz::EngineServerDriver& driver) {
     static int reported = 0;
     for (const auto& description : driver.disconnects()) {
@@ -53,17 +59,17 @@ void run(ssh::ByteView input, std::size_t chunk) {
     const std::string line = std::string(fuzz::engine_client_version) + "\r\n";
     offer(engine, ssh::ByteView(reinterpret_cast<const std::uint8_t*>(line.data()), line.size()),
           now);
-    driver.drain(now);
+    drain(engine, driver, now);
     for (std::size_t pos = 0; pos < input.size() && !engine.closed(); pos += chunk) {
         offer(engine, input.subspan(pos, std::min(chunk, input.size() - pos)), now);
-        driver.drain(now);
+        drain(engine, driver, now);
     }
 
     // Timers: auth failure delays at once, then login grace, keepalive and rekey by time.
     engine.on_timeout(now + std::chrono::seconds(1));
-    driver.drain(now + std::chrono::seconds(1));
+    drain(engine, driver, now + std::chrono::seconds(1));
     engine.on_timeout(now + std::chrono::hours(2));
-    driver.drain(now + std::chrono::hours(2));
+    drain(engine, driver, now + std::chrono::hours(2));
 
     if (engine.closed()) {
         offer(engine, input.first(std::min<std::size_t>(input.size(), 16)), now);
@@ -72,7 +78,7 @@ void run(ssh::ByteView input, std::size_t chunk) {
         }
     }
     engine.receive_eof(now);
-    driver.drain(now);
+    drain(engine, driver, now);
     report_internal_errors(driver);
 }
 
