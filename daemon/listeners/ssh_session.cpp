@@ -26,6 +26,9 @@ namespace {
 
 using tcp = net::ip::tcp;
 
+// Output waiting for a slow peer beyond which we stop reading its input.
+constexpr std::size_t max_output_backlog = 4 * 1024 * 1024;
+
 std::string remote_of(const tcp::socket& socket) {
     boost::system::error_code ec;
     const auto endpoint = socket.remote_endpoint(ec);
@@ -153,14 +156,18 @@ private:
     };
 
     // ---- reading -------------------------------------------------------------------------
+    // Reading pauses while a peer that does not read lets our replies pile up (sftp-server's
+    // rule: take input only while the output can hold more), and resumes as writes drain.
     void do_read() {
-        if (m_engine->closed()) return;
+        if (m_reading || m_engine->closed() || m_engine->output_size() > max_output_backlog) return;
+        m_reading = true;
         m_socket.async_read_some(net::buffer(m_buffer), [self = shared_from_this()](auto ec, std::size_t n) {
             self->on_read(ec, n);
         });
     }
 
     void on_read(const boost::system::error_code& ec, std::size_t n) {
+        m_reading = false;
         if (ec) {
             if (!m_engine->closed()) m_engine->receive_eof(ssh::Clock::now());
         } else {
@@ -195,6 +202,7 @@ private:
             return finish();
         }
         after_engine_work();
+        do_read();
     }
 
     // ---- time ----------------------------------------------------------------------------
@@ -399,6 +407,7 @@ private:
     std::vector<std::uint8_t> m_write_buffer;
     std::string m_user;
     bool m_writing = false;
+    bool m_reading = false;
     bool m_stopping = false;
     bool m_finished = false;
 };
