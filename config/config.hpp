@@ -5,6 +5,7 @@
 // live here but are never logged by anyone.
 #pragma once
 
+#include <array>
 #include <chrono>
 #include <cstdint>
 #include <filesystem>
@@ -89,6 +90,35 @@ struct OftpSettings {
     std::optional<OftpTls> tls;
 };
 
+/// The SFTP subsystem (`sftp:`), shared by every SSH listener.
+struct SftpSettings {
+    unsigned max_version = 6;  ///< highest SFTP version offered (3..6); a lower client version wins
+    unsigned readdir_batch = 100;  ///< entries per READDIR reply at most (the seeds' DirListBufferSize)
+    std::string newline = "\n";  ///< the server's text line separator, announced to v4+ clients
+    unsigned max_outstanding_requests = 64;  ///< requests in progress per session; more wait unread
+    unsigned max_open_handles = 256;  ///< open files and directories per session
+    std::uint64_t max_read_length = 256 * 1024;  ///< bytes one READ returns at most
+};
+
+/// Events operation hooks can watch (`hooks:` keys; `delete` is Remove).
+enum class HookEvent { login, logout, upload, download, remove, rename, mkdir, rmdir, setstat, symlink };
+inline constexpr std::size_t hook_event_count = 10;
+std::string_view hook_event_name(HookEvent event);  ///< YAML spelling ("delete" for remove)
+std::optional<HookEvent> hook_event_from_name(std::string_view name);
+
+/// An executable run for an event: no shell, arguments as given, killed at the timeout.
+struct HookCommand {
+    std::filesystem::path command;  ///< absolute path of an existing executable
+    std::vector<std::string> args;
+    Duration timeout = std::chrono::seconds(30);
+};
+
+/// `pre` runs before the operation (exit 0 allows it), `post` after it with the outcome.
+struct EventHooks {
+    std::optional<HookCommand> pre;
+    std::optional<HookCommand> post;
+};
+
 /// File operations a user may be granted on a virtual path (inherited by sub-paths).
 enum class Permission : std::uint32_t {
     list = 1u << 0,
@@ -171,10 +201,13 @@ struct Config {
     ServerSettings server;
     std::optional<SshSettings> ssh;    ///< absent: no SSH listener
     std::optional<OftpSettings> oftp;  ///< absent: no OFTP listener
+    SftpSettings sftp;
+    std::array<EventHooks, hook_event_count> hooks{};  ///< indexed by HookEvent
     std::vector<User> users;
     std::vector<Partner> partners;
 
     const User* find_user(std::string_view name) const;
+    const EventHooks& hooks_for(HookEvent event) const { return hooks.at(static_cast<std::size_t>(event)); }
     const Partner* find_partner_by_ssid(std::string_view ssid) const;
 };
 

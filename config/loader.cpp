@@ -40,7 +40,7 @@ std::shared_ptr<const Config> parse_document(const YAML::Node& root, detail::Dia
         diagnostics.error(YAML::Mark::null_mark(), "the file is empty");
         throw ConfigError(diagnostics.take());
     }
-    const detail::Map top(root, "top level", diagnostics, {"server", "ssh", "oftp", "users", "partners"});
+    const detail::Map top(root, "top level", diagnostics, {"server", "ssh", "sftp", "oftp", "users", "partners", "hooks"});
     if (top.valid()) {
         if (const auto node = top.get("server"); detail::present(node)) {
             config->server = detail::parse_server(ctx, node);
@@ -48,6 +48,8 @@ std::shared_ptr<const Config> parse_document(const YAML::Node& root, detail::Dia
             config->server.state_dir = (base_dir / "state").lexically_normal();
         }
         if (const auto node = top.get("ssh"); detail::present(node)) config->ssh = detail::parse_ssh(ctx, node);
+        if (const auto node = top.get("sftp"); detail::present(node)) config->sftp = detail::parse_sftp(ctx, node);
+        if (const auto node = top.get("hooks"); detail::present(node)) config->hooks = detail::parse_hooks(ctx, node);
         if (const auto node = top.get("oftp"); detail::present(node)) config->oftp = detail::parse_oftp(ctx, node);
         if (const auto node = top.get("users"); detail::present(node)) config->users = detail::parse_users(ctx, node);
         if (const auto node = top.get("partners"); detail::present(node)) {

@@ -251,6 +251,48 @@ SshSettings parse_ssh(Context& ctx, const YAML::Node& node) {
     return ssh;
 }
 
+SftpSettings parse_sftp(Context& ctx, const YAML::Node& node) {
+    SftpSettings sftp;
+    auto& d = ctx.diagnostics;
+    const Map map(node, "sftp", d,
+                  {"max_version", "readdir_batch", "newline", "max_outstanding_requests", "max_open_handles",
+                   "max_read_length"});
+    const auto read_bounded = [&](std::string_view key, std::uint64_t low, std::uint64_t high) -> std::optional<std::uint64_t> {
+        const auto n = map.get(key);
+        if (!present(n)) return std::nullopt;
+        const std::string what = fmt::format("sftp.{}", key);
+        const auto value = key == "max_read_length" ? read_size(d, n, what) : read_uint(d, n, what, high);
+        if (value && (*value < low || *value > high)) {
+            d.error(n, fmt::format("{}: must be between {} and {}", what, low, high));
+            return std::nullopt;
+        }
+        return value;
+    };
+    if (const auto v = read_bounded("max_version", 3, 6)) sftp.max_version = static_cast<unsigned>(*v);
+    if (const auto v = read_bounded("readdir_batch", 1, 10000)) sftp.readdir_batch = static_cast<unsigned>(*v);
+    if (const auto v = read_bounded("max_outstanding_requests", 1, 4096)) {
+        sftp.max_outstanding_requests = static_cast<unsigned>(*v);
+    }
+    if (const auto v = read_bounded("max_open_handles", 1, 65536)) sftp.max_open_handles = static_cast<unsigned>(*v);
+    // The engine trims it further to what one DATA reply can carry.
+    if (const auto v = read_bounded("max_read_length", 1024, 256 * 1024)) sftp.max_read_length = *v;
+    if (const auto n = map.get("newline"); present(n)) {
+        if (auto text = read_string(d, n, "sftp.newline")) {
+            // Spelled by name (lf, crlf, cr) or as the characters themselves ("\r\n").
+            if (*text == "lf" || *text == "\n") {
+                sftp.newline = "\n";
+            } else if (*text == "crlf" || *text == "\r\n") {
+                sftp.newline = "\r\n";
+            } else if (*text == "cr" || *text == "\r") {
+                sftp.newline = "\r";
+            } else {
+                d.error(n, "sftp.newline: one of lf, crlf, cr");
+            }
+        }
+    }
+    return sftp;
+}
+
 OftpSettings parse_oftp(Context& ctx, const YAML::Node& node) {
     OftpSettings oftp;
     auto& d = ctx.diagnostics;

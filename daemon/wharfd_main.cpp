@@ -10,7 +10,9 @@
 #include "daemon/cli/commands.hpp"
 #include "daemon/listeners/ssh_service.hpp"
 #include "daemon/logging/log.hpp"
+#include "daemon/scp/exec_handler.hpp"
 #include "daemon/server/server.hpp"
+#include "daemon/sftp/sftp_handler.hpp"
 
 namespace {
 
@@ -78,8 +80,10 @@ int main(int argc, char** argv) {
         }
         log::configure(config->server.log);
         daemon::Server server(options.config, config);
-        // Subsystems (sftp) and exec (scp) arrive with their protocol engines.
-        server.add_service(daemon::make_ssh_service(server, std::make_shared<daemon::ChannelHandlers>()));
+        auto handlers = std::make_shared<daemon::ChannelHandlers>();
+        handlers->subsystems.emplace("sftp", daemon::make_sftp_factory(server));
+        handlers->exec = daemon::make_exec_factory(server);  // scp -t / scp -f
+        server.add_service(daemon::make_ssh_service(server, handlers));
         return server.run();
     } catch (const std::exception& e) {
         // Anything reaching here happened before or after serving (state dir, listeners).

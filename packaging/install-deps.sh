@@ -11,7 +11,7 @@ build_packages=(
 # Test peers and tools: independent implementations we interoperate with, never link.
 test_packages=(
   systemd openssh-client openssh-server python3-paramiko python3-argon2 python3-bcrypt
-  sshpass openssl
+  sshpass openssl putty-tools
   procps iproute2
   clang libclang-rt-14-dev
 )

@@ -20,6 +20,9 @@ struct Context {
 ServerSettings parse_server(Context& ctx, const YAML::Node& node);
 SshSettings parse_ssh(Context& ctx, const YAML::Node& node);
 OftpSettings parse_oftp(Context& ctx, const YAML::Node& node);
+SftpSettings parse_sftp(Context& ctx, const YAML::Node& node);
+/// `hooks:`: event name -> {pre, post} commands (sections_hooks.cpp).
+std::array<EventHooks, hook_event_count> parse_hooks(Context& ctx, const YAML::Node& node);
 std::vector<User> parse_users(Context& ctx, const YAML::Node& node);
 std::vector<Partner> parse_partners(Context& ctx, const YAML::Node& node);
 

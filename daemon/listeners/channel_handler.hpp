@@ -2,6 +2,8 @@
 // tests) an echo. The SSH session feeds it and gives it a ChannelContext to answer through.
 #pragma once
 
+#include <boost/asio/any_io_executor.hpp>
+
 #include <cstdint>
 #include <functional>
 #include <map>
@@ -44,6 +46,7 @@ struct ChannelSessionInfo {
     std::uint64_t connection_id = 0;
     std::string user;
     std::string remote;
+    boost::asio::any_io_executor executor;  ///< the session's: handlers complete work here
 };
 
 /// Makes a handler for subsystem `name` or exec command `name`, or nullptr to refuse it.

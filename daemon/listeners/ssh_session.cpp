@@ -12,8 +12,10 @@
 #include <fstream>
 #include <map>
 #include <sstream>
+#include <utility>
 
 #include "daemon/auth/password_hash.hpp"
+#include "daemon/hooks/hook_runner.hpp"
 #include "daemon/listeners/ssh_service.hpp"
 #include "daemon/listeners/startup_limiter.hpp"
 #include "daemon/logging/log.hpp"
@@ -248,6 +250,8 @@ private:
         m_user = e.user;
         release_startup();
         log::info("ssh.auth.ok").conn(m_id).proto("ssh").remote(m_remote).user(e.user).field("method", e.methods);
+        m_logged_in = true;
+        m_hooks.run_post(session_hook_context(config::HookEvent::login, e.user, "ok"));
     }
     void on_event(ssh::AuthFailed& e) {
         log::warn("ssh.auth.fail").conn(m_id).proto("ssh").remote(m_remote).user(e.user).field("method", e.method)
@@ -284,6 +288,12 @@ private:
             .field("bytes_in", m_engine->bytes_in().bytes).field("bytes_out", m_engine->bytes_out().bytes).ms(ms);
         for (auto& [id, channel] : m_channels) channel.handler->on_close();
         m_channels.clear();
+        if (std::exchange(m_logged_in, false)) {
+            // A DISCONNECT by_application is how clients (and our shutdown) end a session normally.
+            const bool normal = e.reason == ssh::DisconnectReason::by_application;
+            m_hooks.run_post(session_hook_context(config::HookEvent::logout, m_user,
+                                                  normal ? "ok" : std::string(ssh::to_string(e.reason))));
+        }
     }
     // Client-role events never reach a server session.
     template <class Other>
@@ -305,7 +315,7 @@ private:
         }
         auto context = std::make_unique<Context>(*this, request.channel);
         std::unique_ptr<ChannelHandler> handler;
-        if (factory && !m_stopping) handler = factory(*context, ChannelSessionInfo{m_id, m_user, m_remote}, request.name);
+        if (factory && !m_stopping) handler = factory(*context, ChannelSessionInfo{m_id, m_user, m_remote, m_socket.get_executor()}, request.name);
         log::info("ssh.channel.request").conn(m_id).user(m_user).field("type", request.type)
             .field("name", request.name).status(handler ? "accepted" : "refused");
         m_engine->reply_channel_request(request.channel, handler != nullptr);
@@ -318,8 +328,7 @@ private:
     void decide(ssh::AuthRequest request) {
         auto hash = m_auth.password_hash_to_check(request);
         if (!hash) {
-            const auto decision = m_auth.decide(request, false);
-            m_engine->auth_decision(request.id, decision, ssh::Clock::now());
+            answer(request, m_auth.decide(request, false));
             return;
         }
         std::string password = request.method == ssh::AuthRequest::Method::password ? request.password
@@ -339,12 +348,52 @@ private:
             },
             [self = shared_from_this(), request = std::move(request)](bool matches) mutable {
                 if (self->m_engine->closed()) return;
-                const auto decision = self->m_auth.decide(request, matches);
+                auto decision = self->m_auth.decide(request, matches);
                 std::fill(request.password.begin(), request.password.end(), '\0');
-                self->m_engine->auth_decision(request.id, decision, ssh::Clock::now());
+                self->answer(request, std::move(decision));
                 self->after_engine_work();
             });
         log::debug("ssh.auth.verify").conn(m_id).user(request.user).field("method", method_name(request.method));
+    }
+
+    // The `login` pre hook has the last word on an authentication that would complete the
+    // login; the engine holds the request (queueing any others) until it answers. A refusal
+    // ends the connection with the hook's message rather than inviting another attempt.
+    void answer(const ssh::AuthRequest& request, ssh::AuthDecision decision) {
+        const bool completes_login = decision.outcome == ssh::AuthDecision::Outcome::accept &&
+                                     !(request.method == ssh::AuthRequest::Method::publickey && !request.has_signature);
+        if (!completes_login || !m_hooks.has_pre(config::HookEvent::login)) {
+            m_engine->auth_decision(request.id, std::move(decision), ssh::Clock::now());
+            return;
+        }
+        m_hooks.run_pre(session_hook_context(config::HookEvent::login, request.user, {}), m_socket.get_executor(),
+                        [self = shared_from_this(), id = request.id, user = request.user,
+                         decision = std::move(decision)](HookVerdict verdict) mutable {
+                            self->on_login_verdict(id, user, std::move(decision), verdict);
+                        });
+    }
+
+    void on_login_verdict(std::uint64_t request_id, const std::string& user, ssh::AuthDecision decision,
+                          const HookVerdict& verdict) {
+        if (m_engine->closed()) return;
+        if (verdict.allowed) {
+            m_engine->auth_decision(request_id, std::move(decision), ssh::Clock::now());
+        } else {
+            log::warn("ssh.login.denied").conn(m_id).proto("ssh").remote(m_remote).user(user)
+                .field("message", verdict.message);
+            m_engine->disconnect(ssh::DisconnectReason::no_more_auth_methods_available, verdict.message);
+        }
+        after_engine_work();
+    }
+
+    HookContext session_hook_context(config::HookEvent event, const std::string& user, std::string status) const {
+        HookContext context;
+        context.event = event;
+        context.protocol = "ssh";
+        context.user = user;
+        context.remote = m_remote;
+        context.status = std::move(status);
+        return context;
     }
 
     void rekey_now() {
@@ -392,6 +441,7 @@ private:
     Server& m_server;
     std::shared_ptr<const ChannelHandlers> m_handlers;
     std::shared_ptr<const config::Config> m_config;  ///< the snapshot this connection lives with
+    HookRunner m_hooks{m_config};                     ///< login/logout hooks of that snapshot
     std::uint64_t m_id;
     std::string m_remote;
     auth::UserAuthenticator m_auth;
@@ -410,6 +460,7 @@ private:
     bool m_reading = false;
     bool m_stopping = false;
     bool m_finished = false;
+    bool m_logged_in = false;  ///< authenticated and let in by the login hook: logout is due
 };
 
 // Read once at start-up, off any event loop; the built-in RFC 3526 groups stand in when the

@@ -1,5 +1,7 @@
 #include "protocols/sftp/filesystem.hpp"
 
+#include <utility>
+
 namespace wharf::sftp {
 
 StatusCode status_for_error(Error error, std::uint32_t version) noexcept {
@@ -30,6 +32,29 @@ StatusCode status_for_error(Error error, std::uint32_t version) noexcept {
         case Error::lock_conflict: code = StatusCode::lock_conflict; break;
     }
     return status_for(version, code);
+}
+
+namespace {
+constexpr std::pair<HashAlgorithm, std::string_view> kHashNames[] = {
+    {HashAlgorithm::md5, "md5"},
+    {HashAlgorithm::sha1, "sha1"},
+    {HashAlgorithm::sha256, "sha256"},
+    {HashAlgorithm::sha512, "sha512"},
+};
+}  // namespace
+
+std::string_view hash_algorithm_name(HashAlgorithm algorithm) noexcept {
+    for (const auto& [value, name] : kHashNames) {
+        if (value == algorithm) return name;
+    }
+    return "";
+}
+
+std::optional<HashAlgorithm> hash_algorithm_from_name(std::string_view name) noexcept {
+    for (const auto& [value, known] : kHashNames) {
+        if (known == name) return value;
+    }
+    return std::nullopt;
 }
 
 }  // namespace wharf::sftp

@@ -5,6 +5,7 @@
 #pragma once
 
 #include "protocols/sftp/attributes.hpp"
+#include "protocols/sftp/extensions.hpp"
 #include "protocols/sftp/packets.hpp"
 #include "protocols/sftp/status.hpp"
 #include "protocols/ssh/wire.hpp"
@@ -13,6 +14,7 @@
 #include <functional>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <variant>
 #include <vector>
@@ -49,20 +51,32 @@ enum class Error {
 // one `version` (3..6) defines (so dir_not_empty is FAILURE in v3, as sftp-server sends).
 [[nodiscard]] StatusCode status_for_error(Error error, std::uint32_t version) noexcept;
 
-// A value or an Error. std::expected is C++23; Debian 12's g++ 12 builds C++20.
+// An Error with the message the STATUS reply should carry instead of the code's standard
+// text (a pre-operation hook's reason, for instance).
+struct Failure {
+    Error error = Error::failure;
+    std::string message;
+};
+
+// A value or an Error (and its optional message). std::expected is C++23; Debian 12's g++ 12
+// builds C++20.
 template <class T>
 class Result {
 public:
     Result(T value) : m_value(std::move(value)) {}  // NOLINT: implicit on purpose, like expected
-    Result(Error error) : m_value(error) {}         // NOLINT
+    Result(Error error) : m_value(Failure{error, {}}) {}  // NOLINT
+    Result(Failure failure) : m_value(std::move(failure)) {}  // NOLINT
     [[nodiscard]] bool ok() const noexcept { return m_value.index() == 0; }
     explicit operator bool() const noexcept { return ok(); }
     [[nodiscard]] T& value() { return std::get<0>(m_value); }
     [[nodiscard]] const T& value() const { return std::get<0>(m_value); }
-    [[nodiscard]] Error error() const { return std::get<1>(m_value); }
+    [[nodiscard]] Error error() const { return std::get<1>(m_value).error; }
+    // Empty: use the status code's standard message.
+    [[nodiscard]] const std::string& message() const { return std::get<1>(m_value).message; }
+    [[nodiscard]] const Failure& failure() const { return std::get<1>(m_value); }
 
 private:
-    std::variant<T, Error> m_value;
+    std::variant<T, Failure> m_value;
 };
 
 // Success carries nothing.
@@ -70,14 +84,22 @@ template <>
 class Result<void> {
 public:
     Result() = default;
-    Result(Error error) : m_error(error) {}  // NOLINT
-    [[nodiscard]] bool ok() const noexcept { return !m_error.has_value(); }
+    Result(Error error) : m_failure(Failure{error, {}}) {}  // NOLINT
+    Result(Failure failure) : m_failure(std::move(failure)) {}  // NOLINT
+    [[nodiscard]] bool ok() const noexcept { return !m_failure.has_value(); }
     explicit operator bool() const noexcept { return ok(); }
-    [[nodiscard]] Error error() const { return m_error.value(); }
+    [[nodiscard]] Error error() const { return m_failure.value().error; }
+    [[nodiscard]] const std::string& message() const { return m_failure.value().message; }
+    [[nodiscard]] const Failure& failure() const { return m_failure.value(); }
 
 private:
-    std::optional<Error> m_error;
+    std::optional<Failure> m_failure;
 };
+
+// The digests check-file offers, in the order we prefer them.
+enum class HashAlgorithm { md5, sha1, sha256, sha512 };
+[[nodiscard]] std::string_view hash_algorithm_name(HashAlgorithm algorithm) noexcept;
+[[nodiscard]] std::optional<HashAlgorithm> hash_algorithm_from_name(std::string_view name) noexcept;
 
 // The file system's own handle for an open file or directory. The engine never shows it to the
 // client: clients see engine-owned handle strings, so a guessed string cannot reach another
@@ -142,6 +164,60 @@ public:
     virtual void readlink(std::uint32_t id, std::string path, Done<std::string> done) = 0;
     virtual void symlink(std::uint32_t id, std::string link_path, std::string target_path,
                          Done<void> done) = 0;
+
+    // --- What the extensions and v6 need --------------------------------------------------
+
+    // A hard link `new_path` to `existing_path` (hardlink@openssh.com, v6 LINK non-symbolic).
+    virtual void link(std::uint32_t id, std::string existing_path, std::string new_path,
+                      Done<void> done) = 0;
+    // SETSTAT on the name itself, symlinks not followed (lsetstat@openssh.com). A back end
+    // that cannot change a link's attributes answers op_unsupported for links.
+    virtual void lsetstat(std::uint32_t id, std::string path, FileAttributes attrs,
+                          Done<void> done) = 0;
+    // statvfs(3) of the file system holding `path` / the open file; availability may be
+    // clamped to the user's quota (statvfs@openssh.com, fstatvfs@, space-available).
+    virtual void statvfs(std::uint32_t id, std::string path, Done<StatvfsReply> done) = 0;
+    virtual void fstatvfs(std::uint32_t id, FsHandle handle, Done<StatvfsReply> done) = 0;
+    // Data and metadata of the open file reach stable storage (fsync@openssh.com).
+    virtual void fsync(std::uint32_t id, FsHandle handle, Done<void> done) = 0;
+    // Copies `length` bytes (0: to the end) from `source` at `source_offset` to
+    // `destination` at `destination_offset`, within the server (copy-data). The two handles
+    // may be the same file; overlapping ranges are an Error::invalid_parameter.
+    virtual void copy_data(std::uint32_t id, FsHandle source, std::uint64_t source_offset,
+                           std::uint64_t length, FsHandle destination,
+                           std::uint64_t destination_offset, Done<void> done) = 0;
+    // Copies a whole file (copy-file); without `overwrite` an existing destination is
+    // Error::file_exists.
+    virtual void copy_file(std::uint32_t id, std::string source, std::string destination,
+                           bool overwrite, Done<void> done) = 0;
+
+    // What check-file-handle / check-file-name hash: one file (an open handle or a path),
+    // a byte range and a block size (0: one hash over the whole range).
+    struct HashRequest {
+        std::variant<FsHandle, std::string> file;
+        HashAlgorithm algorithm = HashAlgorithm::sha256;
+        std::uint64_t start_offset = 0;
+        std::uint64_t length = 0;  // 0: to the end of the file
+        std::uint32_t block_size = 0;
+    };
+    // The digests of each block, concatenated (check-file). A handle must be readable.
+    virtual void hash(std::uint32_t id, HashRequest request, Done<ssh::Bytes> done) = 0;
+
+    // The home directory of `user` as an absolute path (home-directory extension, and "~"
+    // in expand-path@openssh.com). Empty `user`: the session's own user. Another user's
+    // home is Error::no_such_file: virtual users do not see each other.
+    virtual void home_directory(std::uint32_t id, std::string user, Done<std::string> done) = 0;
+    // Names for numeric ids (users-groups-by-id@openssh.com); "" where an id has none.
+    virtual void names_for_ids(std::uint32_t id, std::vector<std::uint32_t> uids,
+                               std::vector<std::uint32_t> gids,
+                               Done<UsersGroupsByIdReply> done) = 0;
+
+    // v6 BLOCK / UNBLOCK: a byte-range lock on an open file. `mask` is open_flags::block_*;
+    // length 0 means to the end of the file. A conflicting lock is Error::lock_conflict.
+    virtual void lock(std::uint32_t id, FsHandle handle, std::uint64_t offset,
+                      std::uint64_t length, std::uint32_t mask, Done<void> done) = 0;
+    virtual void unlock(std::uint32_t id, FsHandle handle, std::uint64_t offset,
+                        std::uint64_t length, Done<void> done) = 0;
 };
 
 }  // namespace wharf::sftp

@@ -8,6 +8,7 @@
 // recorded against the exact server fuzz_engine_server.cpp runs, then checked by replaying
 // them into a fresh copy of that server byte by byte, as the harness does.
 #include "tests/fuzz/engine_server_setup.hpp"
+#include "tests/fuzz/sftp_server_setup.hpp"
 #include "tests/fuzz/transport_suites.hpp"
 
 #include "protocols/ssh/compression.hpp"
@@ -21,6 +22,7 @@
 #include <functional>
 #include <stdexcept>
 #include <string>
+#include <type_traits>
 #include <vector>
 
 namespace {
@@ -361,6 +363,130 @@ void engine_corpus() {
     }
 }
 
+
+// ---------------------------------------------------------------------------------------------
+// sftp_server: client sessions as request bytes, INIT first. Handles are the engine's counter
+// ("0", "1", ...), so later requests name the handles earlier OPENs get.
+
+namespace sftp = wharf::sftp;
+
+struct SftpSession {
+    std::uint32_t version;
+    ssh::Bytes bytes;
+    std::size_t requests = 0;
+
+    template <class Message>
+    SftpSession& add(const Message& message) {
+        const ssh::Bytes framed = sftp::encode_packet(message, version);
+        bytes.insert(bytes.end(), framed.begin(), framed.end());
+        if constexpr (!std::is_same_v<Message, sftp::Init>) ++requests;
+        return *this;
+    }
+    template <class Payload>
+    SftpSession& extended(std::uint32_t id, const Payload& payload) {
+        return add(sftp::make_extended(id, payload, version));
+    }
+};
+
+// Replays a seed as the harness does (whole input) and checks every request was answered.
+void check_sftp_seed(const std::string& name, const SftpSession& session, bool translate) {
+    sftp_test::FakeFs fs;
+    fuzz::seed_sftp_files(fs);
+    sftp::ServerEngine engine(fs, fuzz::sftp_server_config(translate));
+    engine.receive(ssh::ByteView(session.bytes));
+    std::size_t replies = 0;
+    sftp::PacketReader reader;
+    while (auto out = engine.take_output()) {
+        reader.feed(ssh::ByteView(*out));
+        while (reader.next()) ++replies;
+    }
+    if (engine.failed() || replies != session.requests + 1) {
+        throw std::runtime_error("sftp_server seed " + name + " does not replay: " +
+                                 std::to_string(replies) + " replies");
+    }
+}
+
+void sftp_corpus() {
+    namespace pf = sftp::pflags;
+    namespace of = sftp::open_flags;
+    namespace ace = sftp::ace4;
+    sftp::FileAttributes mode;
+    mode.permissions = 0600;
+
+    SftpSession v3{3, {}};
+    v3.add(sftp::Init{3, {}})
+        .add(sftp::Realpath{1, ".", std::nullopt, {}})
+        .add(sftp::Open{2, "up.bin", pf::write | pf::creat | pf::trunc, 0, 0, mode})
+        .add(sftp::Write{3, "0", 0, ssh::Bytes(100, 0x61)})
+        .add(sftp::Fstat{4, "0", 0})
+        .add(sftp::Close{5, "0"})
+        .add(sftp::Open{6, "/f", pf::read, 0, 0, {}})
+        .add(sftp::Read{7, "1", 2, 32768})
+        .add(sftp::Read{8, "1", 10, 32768})
+        .add(sftp::Close{9, "1"})
+        .add(sftp::Opendir{10, "/home/alice"})
+        .add(sftp::Readdir{11, "2"})
+        .add(sftp::Readdir{12, "2"})
+        .add(sftp::Close{13, "2"})
+        .add(sftp::Stat{14, "/l", 0})
+        .add(sftp::Lstat{15, "/l", 0})
+        .add(sftp::Setstat{16, "up.bin", mode})
+        .add(sftp::Mkdir{17, "dir", {}})
+        .add(sftp::Rename{18, "up.bin", "dir/up.bin", 0})
+        .add(sftp::Remove{19, "dir/up.bin"})
+        .add(sftp::Rmdir{20, "dir"})
+        .add(sftp::Symlink{21, "ln", "/f"})
+        .add(sftp::Readlink{22, "ln"})
+        .add(sftp::Remove{23, "/secret"})
+        .extended(24, sftp::Statvfs{"/"})
+        .extended(25, sftp::PosixRename{"ln", "ln2"})
+        .extended(26, sftp::Hardlink{"/f", "hard"})
+        .extended(27, sftp::Limits{})
+        .extended(28, sftp::ExpandPath{"~/a.txt"})
+        .extended(29, sftp::HomeDirectory{""})
+        .extended(30, sftp::UsersGroupsById{{1000, 0}, {100}})
+        .extended(31, sftp::CheckFileName{"/f", "sha256,md5", 0, 0, 0})
+        .extended(32, sftp::SpaceAvailable{"/"})
+        .extended(33, sftp::CopyFile{"/f", "copy", false});
+    check_sftp_seed("v3-session", v3, false);
+    write("sftp_server", "v3-session", v3.bytes);
+
+    SftpSession v6{6, {}};
+    v6.add(sftp::Init{6, {}})
+        .add(sftp::Realpath{1, ".", sftp::realpath_control::stat_if, {"a.txt"}})
+        .add(sftp::Realpath{2, "/x/y", sftp::realpath_control::no_check, {"..", "z"}})
+        .add(sftp::Realpath{3, "/f", sftp::realpath_control::stat_always, {}})
+        .add(sftp::Open{4, "a.txt", 0, ace::read_data | ace::write_data,
+                        of::open_existing | of::text_mode, {}})
+        .add(sftp::Read{5, "0", 0, 4})
+        .add(sftp::Read{6, "0", 0, 100})
+        .add(sftp::Write{7, "0", 0, ssh::Bytes{'x', '\r', '\n'}})
+        .add(sftp::Open{8, "/f", 0, ace::read_data | ace::write_data, of::open_or_create, {}})
+        .add(sftp::Block{9, "1", 0, 4, of::block_write | of::block_advisory})
+        .add(sftp::Unblock{10, "1", 0, 4})
+        .extended(11, sftp::CopyData{"1", 0, 4, "1", 6})
+        .extended(12, sftp::CheckFileHandle{"1", "md5", 0, 0, 256})
+        .extended(13, sftp::Fsync{"1"})
+        .extended(14, sftp::Fstatvfs{"1"})
+        .add(sftp::Close{15, "1"})
+        .add(sftp::Link{16, "sym", "/f", true})
+        .add(sftp::Link{17, "hard", "/f", false})
+        .add(sftp::Rename{18, "hard", "sym", sftp::rename_flags::overwrite})
+        .extended(19, sftp::Lsetstat{"sym", mode})
+        .add(sftp::Open{20, "/l", 0, ace::read_data, of::open_existing | of::nofollow, {}})
+        .add(sftp::Close{21, "0"});
+    check_sftp_seed("v6-session", v6, true);
+    write("sftp_server", "v6-session", v6.bytes);
+
+    SftpSession select{3, {}};
+    select.add(sftp::Init{3, {}}).extended(1, sftp::VersionSelect{"6"});
+    select.version = 6;
+    select.add(sftp::Stat{2, "/f", 0xffffffffU & sftp::attr::defined_v6})
+        .add(sftp::Opendir{3, "/"})
+        .add(sftp::Readdir{4, "0"});
+    check_sftp_seed("version-select", select, false);
+    write("sftp_server", "version-select", select.bytes);
+}
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -374,6 +500,7 @@ int main(int argc, char** argv) {
         kexinit_corpus();
         messages_corpus();
         engine_corpus();
+        sftp_corpus();
     } catch (const std::exception& e) {
         std::fprintf(stderr, "fuzz_make_corpus: %s\n", e.what());
         return 1;

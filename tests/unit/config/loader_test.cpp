@@ -356,3 +356,32 @@ TEST_CASE("ssh algorithm lists and limits are validated", "[config]") {
     CHECK(has_error(errors, 4, 15, "larger than the maximum 3"));
     CHECK(has_error(errors, 5, 17, "is not N or start:rate:full"));
 }
+
+TEST_CASE("sftp section: defaults, every key, and bounds", "[config][sftp]") {
+    const std::string base = "server: {state_dir: /tmp}\n";
+    {
+        const auto config = load_text(base, "test.yaml", "/tmp");
+        CHECK(config->sftp.max_version == 6);
+        CHECK(config->sftp.readdir_batch == 100);
+        CHECK(config->sftp.newline == "\n");
+        CHECK(config->sftp.max_read_length == 256 * 1024);
+    }
+    {
+        const auto config = load_text(
+            base + "sftp: {max_version: 4, readdir_batch: 7, newline: crlf, max_outstanding_requests: 16,"
+                   " max_open_handles: 10, max_read_length: 32K}\n",
+            "test.yaml", "/tmp");
+        CHECK(config->sftp.max_version == 4);
+        CHECK(config->sftp.readdir_batch == 7);
+        CHECK(config->sftp.newline == "\r\n");
+        CHECK(config->sftp.max_outstanding_requests == 16);
+        CHECK(config->sftp.max_open_handles == 10);
+        CHECK(config->sftp.max_read_length == 32 * 1024);
+    }
+    CHECK(load_text(base + "sftp: {newline: \"\\r\"}\n", "test.yaml", "/tmp")->sftp.newline == "\r");
+    for (const char* bad : {"sftp: {max_version: 2}\n", "sftp: {max_version: 7}\n", "sftp: {readdir_batch: 0}\n",
+                            "sftp: {newline: tab}\n", "sftp: {max_read_length: 1M}\n", "sftp: {max_versoin: 5}\n"}) {
+        INFO(bad);
+        CHECK_THROWS_AS(load_text(base + bad, "test.yaml", "/tmp"), ConfigError);
+    }
+}
