@@ -166,6 +166,28 @@ struct ScpFilesystem::State : std::enable_shared_from_this<State> {
                        });
     }
 
+    // A change of the tree (mkdir, times and modes under -p): pre hook, the VFS call, then a
+    // log line and the post hook with the outcome, as SFTP does for the same events.
+    template <class Work>
+    void change(config::HookEvent event, const char* log_event, const std::string& path, Done<void> done, Work work) {
+        auto audited = [self = shared_from_this(), event, log_event, path = normalized(path),
+                        done = std::move(done)](scp::Result<void> result) mutable {
+            const std::string status = result ? "ok" : std::string(scp_error_name(result.failure().error));
+            log::Event(result ? log::Level::info : log::Level::warn, log_event)
+                .conn(self->files->session.connection_id).user(self->files->session.user).path(path).status(status);
+            if (self->files->hooks) {
+                HookContext context = self->files->hook_context(event, "scp", path);
+                context.status = status;
+                self->files->hooks->run_post(std::move(context));
+            }
+            done(std::move(result));
+        };
+        with_pre_hook<void>(event, path, std::move(audited),
+                            [self = shared_from_this(), work = std::move(work)](Done<void> next) mutable {
+                                self->run<void>(std::move(work), std::move(next));
+                            });
+    }
+
     std::string normalized(std::string_view path) const {
         auto result = vfs::normalize_path(path, fs().home());
         return result ? std::move(*result) : std::string(path);
@@ -303,11 +325,10 @@ void ScpFilesystem::release(scp::FileId file) {
 }
 
 void ScpFilesystem::make_directory(std::string path, std::uint32_t mode, Done<void> done) {
-    m_state->run<void>(
-        [files = m_state->files, path = std::move(path), mode]() -> scp::Result<void> {
-            return result_from(files->fs->make_directory(path, mode));
-        },
-        std::move(done));
+    m_state->change(config::HookEvent::mkdir, "scp.mkdir", path, std::move(done),
+                    [files = m_state->files, path, mode]() -> scp::Result<void> {
+                        return result_from(files->fs->make_directory(path, mode));
+                    });
 }
 
 void ScpFilesystem::set_attributes(std::string path, scp::AttributeChanges changes, Done<void> done) {
@@ -317,11 +338,10 @@ void ScpFilesystem::set_attributes(std::string path, scp::AttributeChanges chang
         vfs_changes.mtime = vfs::Timestamp{changes.times->mtime, 0};
         vfs_changes.atime = vfs::Timestamp{changes.times->atime, 0};
     }
-    m_state->run<void>(
-        [files = m_state->files, path = std::move(path), vfs_changes]() -> scp::Result<void> {
-            return result_from(files->fs->set_attributes(path, vfs_changes));
-        },
-        std::move(done));
+    m_state->change(config::HookEvent::setstat, "scp.setstat", path, std::move(done),
+                    [files = m_state->files, path, vfs_changes]() -> scp::Result<void> {
+                        return result_from(files->fs->set_attributes(path, vfs_changes));
+                    });
 }
 
 }  // namespace wharf::daemon
