@@ -168,6 +168,8 @@ struct User {
     std::filesystem::path authorized_keys_file;  ///< empty: none
     std::filesystem::path root;
     std::string home = "/";
+    /// Only `home` and what lies below it may be used; paths still show from the root.
+    bool restrict_to_home = false;
     std::vector<VirtualFolder> virtual_folders;
     std::vector<PermissionEntry> permissions;  ///< empty: everything allowed everywhere
     Quota quota;

@@ -225,7 +225,7 @@ User parse_user(Context& ctx, const YAML::Node& node, std::size_t index) {
     const Map map(node, fmt::format("users[{}]", index), d,
                   {"name", "password", "authorized_keys", "authorized_keys_file", "root", "home",
                    "virtual_folders", "permissions", "quota", "max_sessions", "allowed_ips", "denied_ips",
-                   "auth_methods", "disabled"});
+                   "auth_methods", "disabled", "restrict_to_home"});
     if (!map.valid()) return user;
     if (const auto n = map.require("name"); present(n)) {
         if (auto name = read_string(d, n, "users.name")) {
@@ -283,6 +283,9 @@ User parse_user(Context& ctx, const YAML::Node& node, std::size_t index) {
     if (const auto n = map.get("allowed_ips"); present(n)) user.allowed_ips = parse_cidrs(ctx, n, prefix + "allowed_ips");
     if (const auto n = map.get("denied_ips"); present(n)) user.denied_ips = parse_cidrs(ctx, n, prefix + "denied_ips");
     if (const auto n = map.get("disabled"); present(n)) user.disabled = read_bool(d, n, prefix + "disabled").value_or(false);
+    if (const auto n = map.get("restrict_to_home"); present(n)) {
+        user.restrict_to_home = read_bool(d, n, prefix + "restrict_to_home").value_or(false);
+    }
     if (const auto n = map.get("auth_methods"); present(n)) user.auth_methods = parse_auth_methods(ctx, n, who);
     else user.auth_methods = default_auth_methods(user);
     check_credentials(ctx, node, user, present(map.get("password")));

@@ -1,5 +1,9 @@
 #include "daemon/server/user_policy.hpp"
 
+#include "daemon/vfs/path.hpp"
+
+#include <algorithm>
+
 namespace wharf::daemon {
 
 // config::Permission values are the bits of vfs::Permission positions (both list the same
@@ -8,6 +12,20 @@ static_assert(static_cast<std::uint32_t>(config::Permission::list) == 1u << stat
 static_assert(static_cast<std::uint32_t>(config::Permission::remove) == 1u << static_cast<unsigned>(vfs::Permission::remove));
 static_assert(static_cast<std::uint32_t>(config::Permission::chtimes) == 1u << static_cast<unsigned>(vfs::Permission::chtimes));
 static_assert(config::all_permissions == vfs::PermissionSet::all().bits());
+
+namespace {
+
+// Nothing outside `home` is allowed; inside it the user's own rules still apply (everything,
+// where none says otherwise).
+void restrict_to(const std::string& home, std::vector<vfs::PermissionRule>& rules) {
+    std::erase_if(rules, [&](const vfs::PermissionRule& rule) { return !vfs::path_is_within(rule.virtual_path, home); });
+    const bool home_has_rule = std::any_of(rules.begin(), rules.end(),
+                                           [&](const vfs::PermissionRule& rule) { return rule.virtual_path == home; });
+    if (!home_has_rule) rules.push_back({home, vfs::PermissionSet::all()});
+    rules.push_back({"/", vfs::PermissionSet::none()});
+}
+
+}  // namespace
 
 vfs::UserPolicy user_policy(const config::User& user) {
     vfs::UserPolicy policy;
@@ -18,6 +36,7 @@ vfs::UserPolicy user_policy(const config::User& user) {
     for (const auto& entry : user.permissions) {
         policy.permissions.push_back({entry.path, vfs::PermissionSet::from_bits(entry.permissions)});
     }
+    if (user.restrict_to_home && user.home != "/") restrict_to(user.home, policy.permissions);
     policy.quota = {user.quota.bytes, user.quota.files};
     policy.home = user.home;
     policy.atomic_uploads = true;

@@ -58,3 +58,37 @@ TEST_CASE("config users map onto VFS policies", "[daemon][vfs]") {
     // The read-only folder refuses changes even though nothing else forbids them.
     CHECK(fs.remove("/reference/manual.txt").error() == vfs::Errc::read_only);
 }
+
+TEST_CASE("restrict_to_home confines a user to home while paths still show from the root", "[daemon][vfs]") {
+    TempDir dir;
+    dir.mkdir("home/inbox/sub");
+    dir.write("home/top.txt", "top");
+    dir.write("reference/manual.txt", "read me");
+    const std::string restricted = R"(users:
+  - name: kim
+    password: "$argon2id$v=19$m=65536,t=3,p=1$c29tZXNhbHRzYWx0$aGFzaGhhc2hoYXNoaGFzaGhhc2hoYXNoaGFzaGhhc2g"
+    root: home
+    home: /inbox
+    restrict_to_home: true
+    virtual_folders:
+      - {path: /reference, source: reference, read_only: true}
+    permissions:
+      /: [list, download]
+      /inbox/sub: [list]
+)";
+    const auto config = wharf::config::load_text(restricted, "t.yaml", dir.path());
+    CHECK(config->users.at(0).restrict_to_home);
+    const auto policy = wharf::daemon::user_policy(config->users.at(0));
+    const vfs::UserFilesystem fs(policy);
+
+    CHECK(fs.realpath(".").value() == "/inbox");
+    CHECK(fs.open("new.txt", {.write = true, .create = true}));                 // home: everything
+    CHECK(fs.make_directory("/inbox/made"));
+    CHECK(fs.stat("/inbox/sub").has_value());                                   // its own rule: list only
+    CHECK(fs.make_directory("/inbox/sub/x").error() == vfs::Errc::permission_denied);
+    // Outside home nothing is allowed, whatever the user's rules said there.
+    CHECK(fs.stat("/top.txt").error() == vfs::Errc::permission_denied);
+    CHECK(fs.open("../top.txt", {.read = true}).error() == vfs::Errc::permission_denied);
+    CHECK(fs.stat("/reference/manual.txt").error() == vfs::Errc::permission_denied);
+    CHECK(fs.open_directory("/").error() == vfs::Errc::permission_denied);
+}
