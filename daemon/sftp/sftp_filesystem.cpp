@@ -49,7 +49,6 @@ struct OpenFile {
     std::mutex failure_mutex;
     std::optional<sftp::Failure> first_write_failure;  // the reason an upload is not committed
     Clock::time_point opened = Clock::now();
-    std::mutex listing;  // DirectoryHandle::read is not reentrant
     // Executor thread only. Requests on one file run one after another, in the order they
     // came, and are answered in that order: appends must land in order, and OpenSSH 9.2's
     // clients truncate an in-place download at the first reply that overtook another.
@@ -603,7 +602,6 @@ void SftpFilesystem::readdir(std::uint32_t, FsHandle handle, Done<std::vector<sf
     const std::size_t batch = m_session->files->config->sftp.readdir_batch;
     m_session->run_on<std::vector<sftp::DirEntry>>(
         "readdir", file, std::move(done), [file, batch]() -> sftp::Result<std::vector<sftp::DirEntry>> {
-            const std::lock_guard lock(file->listing);
             auto entries = file->directory.read(batch);
             if (!entries) return conv::failure_from(entries.error());
             std::vector<sftp::DirEntry> out;
