@@ -4,6 +4,8 @@
 // engine's thread. The engines have at most one operation outstanding at a time.
 #pragma once
 
+#include "protocols/common/outcome.hpp"
+
 #include <cstddef>
 #include <cstdint>
 #include <functional>
@@ -46,36 +48,9 @@ struct Failure {
     }
 };
 
-/// A value or a Failure (std::expected is C++23).
+/// A value or the Failure that stopped it.
 template <class T>
-class Result {
-public:
-    Result(T value) : m_value(std::move(value)) {}                     // NOLINT: like expected
-    Result(Error error) : m_value(Failure{error, {}}) {}               // NOLINT
-    Result(Failure failure) : m_value(std::move(failure)) {}           // NOLINT
-    [[nodiscard]] bool ok() const noexcept { return m_value.index() == 0; }
-    explicit operator bool() const noexcept { return ok(); }
-    [[nodiscard]] T& value() { return std::get<0>(m_value); }
-    [[nodiscard]] const T& value() const { return std::get<0>(m_value); }
-    [[nodiscard]] const Failure& failure() const { return std::get<1>(m_value); }
-
-private:
-    std::variant<T, Failure> m_value;
-};
-
-template <>
-class Result<void> {
-public:
-    Result() = default;
-    Result(Error error) : m_failure(Failure{error, {}}) {}      // NOLINT
-    Result(Failure failure) : m_failure(std::move(failure)) {}  // NOLINT
-    [[nodiscard]] bool ok() const noexcept { return !m_failure.has_value(); }
-    explicit operator bool() const noexcept { return ok(); }
-    [[nodiscard]] const Failure& failure() const { return *m_failure; }
-
-private:
-    std::optional<Failure> m_failure;
-};
+using Result = protocol::Outcome<T, Failure>;
 
 enum class FileType { regular, directory, other };
 

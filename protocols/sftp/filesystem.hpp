@@ -4,6 +4,7 @@
 // complete later, in any order: SFTP lets replies overtake each other (-02 section 6.1).
 #pragma once
 
+#include "protocols/common/outcome.hpp"
 #include "protocols/sftp/attributes.hpp"
 #include "protocols/sftp/extensions.hpp"
 #include "protocols/sftp/packets.hpp"
@@ -58,43 +59,9 @@ struct Failure {
     std::string message;
 };
 
-// A value or an Error (and its optional message). std::expected is C++23; Debian 12's g++ 12
-// builds C++20.
+// A value or the Failure that stopped it.
 template <class T>
-class Result {
-public:
-    Result(T value) : m_value(std::move(value)) {}  // NOLINT: implicit on purpose, like expected
-    Result(Error error) : m_value(Failure{error, {}}) {}  // NOLINT
-    Result(Failure failure) : m_value(std::move(failure)) {}  // NOLINT
-    [[nodiscard]] bool ok() const noexcept { return m_value.index() == 0; }
-    explicit operator bool() const noexcept { return ok(); }
-    [[nodiscard]] T& value() { return std::get<0>(m_value); }
-    [[nodiscard]] const T& value() const { return std::get<0>(m_value); }
-    [[nodiscard]] Error error() const { return std::get<1>(m_value).error; }
-    // Empty: use the status code's standard message.
-    [[nodiscard]] const std::string& message() const { return std::get<1>(m_value).message; }
-    [[nodiscard]] const Failure& failure() const { return std::get<1>(m_value); }
-
-private:
-    std::variant<T, Failure> m_value;
-};
-
-// Success carries nothing.
-template <>
-class Result<void> {
-public:
-    Result() = default;
-    Result(Error error) : m_failure(Failure{error, {}}) {}  // NOLINT
-    Result(Failure failure) : m_failure(std::move(failure)) {}  // NOLINT
-    [[nodiscard]] bool ok() const noexcept { return !m_failure.has_value(); }
-    explicit operator bool() const noexcept { return ok(); }
-    [[nodiscard]] Error error() const { return m_failure.value().error; }
-    [[nodiscard]] const std::string& message() const { return m_failure.value().message; }
-    [[nodiscard]] const Failure& failure() const { return m_failure.value(); }
-
-private:
-    std::optional<Failure> m_failure;
-};
+using Result = protocol::Outcome<T, Failure>;
 
 // The digests check-file offers, in the order we prefer them.
 enum class HashAlgorithm { md5, sha1, sha256, sha512 };
