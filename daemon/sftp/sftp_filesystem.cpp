@@ -56,7 +56,28 @@ struct OpenFile {
     std::function<void()> when_idle;       // a close waiting for busy to reach 0
     std::vector<std::function<std::function<void()>()>> queue;  // pool side -> reply side
     bool running = false;
+    // BLOCK ranges this handle holds (offset, length; 0 = to the end). Touched only by work on
+    // the pool, which runs one request of a file at a time.
+    std::vector<std::pair<std::uint64_t, std::uint64_t>> locks;
 };
+
+bool ranges_overlap(std::pair<std::uint64_t, std::uint64_t> a, std::pair<std::uint64_t, std::uint64_t> b) {
+    const auto end = [](std::pair<std::uint64_t, std::uint64_t> r) {
+        return r.second == 0 || r.first + r.second < r.first ? UINT64_MAX : r.first + r.second;
+    };
+    return a.first < end(b) && b.first < end(a);
+}
+
+sftp::Result<void> set_lock(int fd, short type, std::uint64_t offset, std::uint64_t length) {
+    struct flock range {};
+    range.l_type = type;
+    range.l_whence = SEEK_SET;
+    range.l_start = static_cast<off_t>(offset);
+    range.l_len = static_cast<off_t>(length);
+    if (::fcntl(fd, F_OFD_SETLK, &range) == 0) return {};
+    if (errno == EAGAIN || errno == EACCES) return Error::lock_conflict;
+    return sftp::Failure{Error::failure, std::generic_category().message(errno)};
+}
 
 std::span<std::byte> writable_bytes(ssh::Bytes& bytes) {
     return std::as_writable_bytes(std::span<std::uint8_t>(bytes));
@@ -455,7 +476,7 @@ void SftpFilesystem::fstat(std::uint32_t, FsHandle handle, Done<sftp::FileAttrib
 
 void SftpFilesystem::fsetstat(std::uint32_t, FsHandle handle, sftp::FileAttributes attrs, Done<void> done) {
     auto& s = *m_session;
-    auto file = s.find(handle, false);
+    auto file = s.find(handle, std::nullopt);
     if (!file) {
         done(Error::invalid_handle);
         return;
@@ -470,7 +491,10 @@ void SftpFilesystem::fsetstat(std::uint32_t, FsHandle handle, sftp::FileAttribut
     s.with_pre_hook<void>(std::move(context), std::move(finish),
                           [self = m_session, file, changes = request.changes](Done<void> d) {
                               self->run_on<void>("fsetstat", file, std::move(d), [self, file, changes] {
-                                  return conv::result_from(self->fs().set_attributes(file->file, changes));
+                                  // A directory handle has no descriptor of ours to change.
+                                  return conv::result_from(file->is_directory
+                                                               ? self->fs().set_attributes(file->path, changes)
+                                                               : self->fs().set_attributes(file->file, changes));
                               });
                           });
 }
@@ -537,17 +561,17 @@ void SftpFilesystem::lock(std::uint32_t, FsHandle handle, std::uint64_t offset, 
     }
     // Open file description locks: owned by this handle, not by the process, so two sessions
     // of the daemon exclude each other as two processes would. Blocking others' reads needs
-    // an exclusive lock; blocking only writes or deletes, a shared one.
+    // an exclusive lock; blocking only writes or deletes, a shared one. A handle's own
+    // overlapping request is refused too (-13 8.8.1), where the kernel would merge it.
     const short type = (mask & sftp::open_flags::block_read) != 0 ? F_WRLCK : F_RDLCK;
     m_session->run_on<void>("block", file, std::move(done), [file, offset, length, type]() -> sftp::Result<void> {
-        struct flock range {};
-        range.l_type = type;
-        range.l_whence = SEEK_SET;
-        range.l_start = static_cast<off_t>(offset);
-        range.l_len = static_cast<off_t>(length);
-        if (::fcntl(file->file.native_handle(), F_OFD_SETLK, &range) == 0) return {};
-        if (errno == EAGAIN || errno == EACCES) return Error::lock_conflict;
-        return sftp::Failure{Error::failure, std::generic_category().message(errno)};
+        const std::pair range{offset, length};
+        for (const auto& held : file->locks) {
+            if (ranges_overlap(held, range)) return Error::lock_conflict;
+        }
+        auto locked = set_lock(file->file.native_handle(), type, offset, length);
+        if (locked) file->locks.push_back(range);
+        return locked;
     });
 }
 
@@ -558,14 +582,14 @@ void SftpFilesystem::unlock(std::uint32_t, FsHandle handle, std::uint64_t offset
         done(Error::invalid_handle);
         return;
     }
+    // Only a range exactly as it was blocked may be unblocked (-13 8.8.2): the engine answers
+    // invalid_parameter with NO_MATCHING_BYTE_RANGE_LOCK.
     m_session->run_on<void>("unblock", file, std::move(done), [file, offset, length]() -> sftp::Result<void> {
-        struct flock range {};
-        range.l_type = F_UNLCK;
-        range.l_whence = SEEK_SET;
-        range.l_start = static_cast<off_t>(offset);
-        range.l_len = static_cast<off_t>(length);
-        if (::fcntl(file->file.native_handle(), F_OFD_SETLK, &range) == 0) return {};
-        return sftp::Failure{Error::failure, std::generic_category().message(errno)};
+        const auto held = std::find(file->locks.begin(), file->locks.end(), std::pair{offset, length});
+        if (held == file->locks.end()) return Error::invalid_parameter;
+        auto unlocked = set_lock(file->file.native_handle(), F_UNLCK, offset, length);
+        if (unlocked) file->locks.erase(held);
+        return unlocked;
     });
 }
 

@@ -23,7 +23,9 @@ Variant decode_as(const Packet& packet, std::uint32_t version) {
     try {
         ssh::Reader in(name, ssh::ByteView(packet.body));
         Message message = Message::decode(in, version);
-        in.expect_end();
+        // -13 section 4: a v6 implementation MUST ignore data after the fields it knows
+        // (room for future fields); earlier drafts say nothing, so there it is an error.
+        if (version < 6) in.expect_end();
         return message;
     } catch (const ssh::DecodeError& error) {
         throw DecodeError(error, peek_request_id(Message::kType, packet.body));

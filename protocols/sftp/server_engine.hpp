@@ -161,6 +161,8 @@ private:
     void handle_lstat(Lstat& m);
     void handle_fstat(Fstat& m);
     void handle_setstat(Setstat& m);
+    // v4+: INVALID_PARAMETER for attributes outside detail::kSettableAttributes; true if sent.
+    bool refuse_unsettable(std::uint32_t id, const FileAttributes& attrs);
     void handle_fsetstat(Fsetstat& m);
     void handle_opendir(Opendir& m);
     void handle_readdir(Readdir& m);

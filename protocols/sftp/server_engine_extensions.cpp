@@ -218,6 +218,7 @@ void ServerEngine::handle_fsync(std::uint32_t id, Fsync& m) {
 }
 
 void ServerEngine::handle_lsetstat(std::uint32_t id, Lsetstat& m) {
+    if (refuse_unsettable(id, m.attrs)) return;
     m_fs.lsetstat(id, std::move(m.path), std::move(m.attrs), reply_status(id));
 }
 

@@ -168,18 +168,27 @@ void ServerEngine::handle_lstat(Lstat& m) {
     m_fs.stat(m.request_id, std::move(m.path), false, reply_attrs(m.request_id));
 }
 
+// -13 8.5, 8.6: FSTAT and FSETSTAT take directory handles too.
 void ServerEngine::handle_fstat(Fstat& m) {
-    const OpenHandle* handle = find_handle(m.request_id, m.handle, false);
+    const OpenHandle* handle = find_handle(m.request_id, m.handle, std::nullopt);
     if (handle == nullptr) return;
     m_fs.fstat(m.request_id, handle->fs, reply_attrs(m.request_id));
 }
 
+bool ServerEngine::refuse_unsettable(std::uint32_t id, const FileAttributes& attrs) {
+    if (*m_version == 3 || (attrs.flags_for(*m_version) & ~detail::kSettableAttributes) == 0) return false;
+    send_status(id, StatusCode::invalid_parameter);
+    return true;
+}
+
 void ServerEngine::handle_setstat(Setstat& m) {
+    if (refuse_unsettable(m.request_id, m.attrs)) return;
     m_fs.setstat(m.request_id, std::move(m.path), std::move(m.attrs), reply_status(m.request_id));
 }
 
 void ServerEngine::handle_fsetstat(Fsetstat& m) {
-    const OpenHandle* handle = find_handle(m.request_id, m.handle, false);
+    if (refuse_unsettable(m.request_id, m.attrs)) return;
+    const OpenHandle* handle = find_handle(m.request_id, m.handle, std::nullopt);
     if (handle == nullptr) return;
     m_fs.fsetstat(m.request_id, handle->fs, std::move(m.attrs), reply_status(m.request_id));
 }
@@ -297,6 +306,9 @@ void ServerEngine::handle_rename(Rename& m) {
         send_status(m.request_id, StatusCode::op_unsupported);
         return;
     }
+    // -05 6.5: in v5 ATOMIC implies OVERWRITE (-13 8.3 drops that: atomic alone is a
+    // check-and-rename there, which is what no_overwrite gives).
+    if (*m_version == 5 && (m.flags & rename_flags::atomic) != 0) m.flags |= rename_flags::overwrite;
     m_fs.rename(m.request_id, std::move(m.old_path), std::move(m.new_path), m.flags,
                 reply_status(m.request_id));
 }

@@ -26,8 +26,10 @@ inline constexpr std::uint32_t kHonouredAccess = ace4::read_data | ace4::write_d
 inline constexpr std::uint16_t kBlockVector = 0x0c01;
 inline constexpr std::uint16_t kOpenBlockVector = 0x0001;
 
-// Attributes SETSTAT and friends pass to the file system in v4+ (what the daemon applies).
-inline constexpr std::uint32_t kSettableAttributes =
-    attr::size | attr::permissions | attr::accesstime | attr::modifytime | attr::subsecond_times;
+// Attributes SETSTAT and friends pass to the file system in v4+ (what the daemon applies);
+// a request with any other one fails whole with INVALID_PARAMETER (-13 7.1, 7.4).
+inline constexpr std::uint32_t kSettableAttributes = attr::size | attr::permissions | attr::accesstime |
+                                                     attr::modifytime | attr::subsecond_times |
+                                                     attr::ownergroup;
 
 }  // namespace wharf::sftp::detail

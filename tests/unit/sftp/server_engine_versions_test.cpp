@@ -102,7 +102,7 @@ TEST_CASE("server engine versions: what VERSION announces", "[sftp_server]") {
                                         of::append_data_atomic | of::text_mode | of::nofollow));
         CHECK(supported2.attribute_mask ==
               (sftp::attr::size | sftp::attr::permissions | sftp::attr::accesstime |
-               sftp::attr::modifytime | sftp::attr::subsecond_times));
+               sftp::attr::modifytime | sftp::attr::subsecond_times | sftp::attr::ownergroup));
         CHECK(supported2.attribute_bits == 0);
         CHECK(supported2.max_read_size == 65536);
         CHECK(supported2.open_block_vector == 0x0001);
