@@ -24,7 +24,16 @@ cat > "$WORK/hooks/uploaded" <<'HOOK'
 #!/bin/sh
 echo "$WHARF_EVENT $WHARF_PROTOCOL $WHARF_USER $WHARF_PATH $WHARF_BYTES $WHARF_STATUS $WHARF_REAL_PATH" >> "$1"
 HOOK
-chmod 755 "$WORK/hooks/guard-delete" "$WORK/hooks/uploaded"
+cat > "$WORK/hooks/guard-login" <<'HOOK'
+#!/bin/sh
+[ "$WHARF_USER" = holiday ] && { echo "$WHARF_USER is on holiday"; exit 1; }
+exit 0
+HOOK
+cat > "$WORK/hooks/logged-out" <<'HOOK'
+#!/bin/sh
+echo "$WHARF_EVENT $WHARF_PROTOCOL $WHARF_USER $WHARF_STATUS" >> "$1"
+HOOK
+chmod 755 "$WORK/hooks/guard-delete" "$WORK/hooks/uploaded" "$WORK/hooks/guard-login" "$WORK/hooks/logged-out"
 cat > "$WORK/wharf.yaml" <<YAML
 server:
   state_dir: state
@@ -35,6 +44,10 @@ ssh:
 sftp:
   readdir_batch: 7
 hooks:
+  login:
+    pre: $WORK/hooks/guard-login
+  logout:
+    post: {command: $WORK/hooks/logged-out, args: ["$WORK/logouts.txt"]}
   delete:
     pre: $WORK/hooks/guard-delete
   upload:
@@ -46,6 +59,9 @@ users:
     virtual_folders:
       - {path: /ro, source: data/ro, read_only: true}
       - {path: /share, source: data/share}
+  - name: holiday
+    root: data/quota
+    authorized_keys: ["$(cat "$WORK/client/id_ed25519.pub")"]
   - name: quota
     root: data/quota
     authorized_keys: ["$(cat "$WORK/client/id_ed25519.pub")"]
@@ -255,6 +271,16 @@ for _ in $(seq 1 100); do grep -q "upload sftp alice /in/big.bin 1048573 ok $WOR
 grep -q "upload sftp alice /in/big.bin 1048573 ok $WORK/data/alice/in/big.bin" "$WORK/uploads.txt" \
   || { cat "$WORK/uploads.txt"; fail "the upload post hook did not report /in/big.bin"; }
 pass "pre hook veto with its message, post hook with path, bytes, status and real path"
+
+# The login pre hook turns a user away after authentication; logouts are reported.
+if (cd "$WORK/local" && timeout 60 sftp "${ssh_opts[@]}" -b - holiday@127.0.0.1 <<< 'ls') > "$WORK/sftp.out" 2>&1; then
+  fail "the login hook let holiday in"
+fi
+grep -q "holiday is on holiday" "$WORK/sftp.out" || { cat "$WORK/sftp.out"; fail "the login refusal did not reach the client"; }
+[[ "$(event_field ssh.login.denied user)" == holiday ]] || fail "no ssh.login.denied line for holiday"
+grep -q "^logout ssh alice ok$" "$WORK/logouts.txt" || { cat "$WORK/logouts.txt"; fail "no logout hook run for alice"; }
+! grep -q holiday "$WORK/logouts.txt" || fail "a refused login ran the logout hook"
+pass "login pre hook refuses a user with its message; logout post hook runs"
 
 # 10. Log lines: JSON, one per completed transfer and change.
 assert_all_json
