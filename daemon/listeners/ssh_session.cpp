@@ -18,6 +18,7 @@
 #include "daemon/hooks/hook_runner.hpp"
 #include "daemon/listeners/ssh_service.hpp"
 #include "daemon/listeners/startup_limiter.hpp"
+#include "daemon/server/free_memory.hpp"
 #include "daemon/logging/log.hpp"
 #include "protocols/ssh/engine.hpp"
 #include "protocols/ssh/moduli.hpp"
@@ -419,6 +420,7 @@ private:
         if (m_finished) return;
         m_finished = true;
         close_socket();
+        return_free_memory();
     }
 
     void release_startup() {

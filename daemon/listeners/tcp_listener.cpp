@@ -71,6 +71,10 @@ void TcpListener::on_accept(const boost::system::error_code& ec, net::ip::tcp::s
         });
         return;
     }
+    // Protocol replies are small and answer the peer's data (SFTP status, window adjusts, OFTP
+    // credits): held back by Nagle until the peer's ACK, they stall uploads.
+    boost::system::error_code option_error;
+    socket.set_option(net::ip::tcp::no_delay(true), option_error);
     // The socket lives on its worker's context; run the handler there, never on the acceptor's.
     auto executor = socket.get_executor();
     net::post(executor, [handler = m_handler, s = std::move(socket)]() mutable { handler(std::move(s)); });

@@ -23,6 +23,7 @@ sftp::ServerConfig engine_config(const config::SftpSettings& settings) {
     config.readdir_batch = settings.readdir_batch;
     config.newline = settings.newline;
     config.product_version = WHARF_VERSION;
+    config.count_until_delivered = true;  // replies waiting for the channel window count too
     config.now = [] {
         return std::chrono::duration_cast<std::chrono::seconds>(
                    std::chrono::system_clock::now().time_since_epoch())
@@ -93,7 +94,9 @@ private:
     // Writes what waits; true once nothing does.
     bool flush_pending() {
         if (m_sent < m_pending.size()) {
-            m_sent += m_channel.write(ByteSpan(m_pending).subspan(m_sent));
+            const std::size_t taken = m_channel.write(ByteSpan(m_pending).subspan(m_sent));
+            m_sent += taken;
+            if (taken > 0) m_engine.output_delivered(taken);
         }
         return m_sent == m_pending.size();
     }

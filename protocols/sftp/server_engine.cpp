@@ -113,13 +113,20 @@ void ServerEngine::receive(ssh::ByteView bytes) {
 std::optional<ssh::Bytes> ServerEngine::take_output() {
     if (m_out.pending().empty()) return std::nullopt;
     ssh::Bytes out = m_out.take();
+    if (m_config.count_until_delivered) m_undelivered += out.size();
     pump();  // the room just made may let buffered requests run
     return out;
 }
 
+void ServerEngine::output_delivered(std::size_t bytes) {
+    m_undelivered -= std::min(bytes, m_undelivered);
+    pump();
+}
+
 bool ServerEngine::wants_input() const noexcept {
     return !failed() && m_outstanding < m_config.max_outstanding &&
-           m_out.pending().size() + m_config.max_packet_length + 4 <= m_config.max_buffered_output;
+           m_out.pending().size() + m_undelivered + m_config.max_packet_length + 4 <=
+               m_config.max_buffered_output;
 }
 
 // Handles buffered packets while there is room. Completions that arrive synchronously, inside

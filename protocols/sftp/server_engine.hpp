@@ -40,6 +40,10 @@ struct ServerConfig {
     // Completions of requests already issued still append, so this is exceeded by at most
     // max_outstanding replies (like sftp-server, which checks its queue before each packet).
     std::size_t max_buffered_output = 1024 * 1024;
+    // When set, what take_output() hands out still counts against max_buffered_output until
+    // output_delivered() says it left: for a driver whose transport may refuse bytes (an SSH
+    // channel whose window is shut), so its own backlog is not a second, uncounted buffer.
+    bool count_until_delivered = false;
     std::uint32_t max_packet_length = kDefaultMaxPacketLength;
     // READ lengths are capped to this (and to what fits a DATA reply).
     std::uint32_t max_read_length = 256 * 1024;
@@ -85,6 +89,9 @@ public:
     // buffered packets may be handled (and more output produced) before this returns.
     [[nodiscard]] std::optional<ssh::Bytes> take_output();
     [[nodiscard]] bool has_output() const noexcept { return !m_out.pending().empty(); }
+    // With ServerConfig::count_until_delivered: `bytes` of what take_output() gave have been
+    // sent on; the room they free may let buffered requests run.
+    void output_delivered(std::size_t bytes);
 
     // False while at the outstanding-request or output bound, or after failure: the caller
     // should stop reading the channel (and so stop opening its window).
@@ -251,6 +258,7 @@ private:
     std::map<std::string, OpenHandle> m_handles;
     std::uint64_t m_next_handle = 0;
     std::size_t m_outstanding = 0;
+    std::size_t m_undelivered = 0;  // taken, not yet reported sent (count_until_delivered)
     std::size_t m_opening = 0;        // OPEN/OPENDIR with the file system: they count as handles
     bool m_first_request = true;      // version-select is only valid as the first request
     bool m_pumping = false;

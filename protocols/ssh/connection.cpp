@@ -279,8 +279,9 @@ void Connection::consume(std::uint32_t id, std::size_t bytes) {
 void Connection::maybe_adjust_window(Channel& channel) {
     // Credit the peer can no longer use is not worth a packet.
     if (channel.eof_received || channel.close_sent) return;
-    // Half the window per adjust: few packets, and the peer never stalls while we keep up.
-    const std::uint32_t threshold = std::max<std::uint32_t>(1, m_limits.window_size / 2);
+    // An eighth of the window per adjust: a handful of small packets per window, and a busy
+    // machine's late adjust still leaves the peer most of a window to send on.
+    const std::uint32_t threshold = std::max<std::uint32_t>(1, m_limits.window_size / 8);
     if (channel.unadvertised < threshold) return;
     m_out.send(ChannelWindowAdjust{channel.peer_id, channel.unadvertised}.encode());
     channel.local_window += channel.unadvertised;

@@ -384,6 +384,38 @@ TEST_CASE("server engine: intake stops while output could not take a worst-case 
     CHECK(s.engine->wants_input());
 }
 
+TEST_CASE("server engine: with count_until_delivered, taken output counts until delivered",
+          "[sftp_server]") {
+    sftp::ServerConfig config = v3_only();
+    config.max_packet_length = 1024;
+    config.max_buffered_output = 0;  // raised to one worst-case reply
+    config.count_until_delivered = true;
+    Session s(config);
+    s.engine->output_delivered(1 << 20);  // the VERSION reply the session took has gone out
+    ssh::Bytes batch;
+    for (std::uint32_t id = 1; id <= 3; ++id) {
+        const auto one = sftp::encode_packet(sftp::Stat{id, "/", 0}, 3);
+        batch.insert(batch.end(), one.begin(), one.end());
+    }
+    s.engine->receive(ssh::ByteView(batch));
+    REQUIRE(s.fs.calls.size() == 1);
+    // Taking the reply does not make room: the driver still holds it.
+    const auto first = s.engine->take_output();
+    REQUIRE(first);
+    CHECK(s.fs.calls.size() == 1);
+    CHECK_FALSE(s.engine->wants_input());
+    // Part of it sent is not yet room for a worst-case reply; all of it is.
+    s.engine->output_delivered(first->size() - 1);
+    CHECK(s.fs.calls.size() == 1);
+    s.engine->output_delivered(1);
+    CHECK(s.fs.calls.size() == 2);
+    // Reports beyond what was taken are harmless.
+    s.engine->output_delivered(1 << 20);
+    CHECK(s.engine->take_output());
+    s.engine->output_delivered(1 << 20);
+    CHECK(s.fs.calls.size() == 3);
+}
+
 TEST_CASE("server engine: read-only sessions refuse writes before the file system sees them",
           "[sftp_server]") {
     sftp::ServerConfig config;

@@ -103,14 +103,15 @@ TEST_CASE("a reader that stops consuming stops the writer: memory stays bounded"
     CHECK(pair.client.send_data(c, ByteView(blob).subspan(offset)) == 0);
     CHECK(watch.violations == 0);
 
-    // Consuming less than half the window sends no adjust; reaching half does, and wakes the writer.
-    pair.server.consume(s, limits.window_size / 2 - 1);
+    // Consuming less than an eighth of the window sends no adjust; reaching it does, and wakes
+    // the writer.
+    pair.server.consume(s, limits.window_size / 8 - 1);
     pair.pump();
     CHECK(pair.client_out.take_events().empty());
     pair.server.consume(s, 1);
     pair.pump();
     CHECK(only<ChannelWritable>(pair.client_out.take_events()).size() == 1);
-    CHECK(pair.client.writable(c) == limits.window_size / 2);
+    CHECK(pair.client.writable(c) == limits.window_size / 8);
     CHECK_THROWS_AS(pair.server.consume(s, limits.window_size), std::invalid_argument);
 }
 
