@@ -19,6 +19,10 @@ void print_usage() {
         "  check-config FILE                 validate a configuration file\n"
         "  exec [-p PORT] [-i KEY] [--password-env VAR] [--known-hosts FILE | --fingerprint FP]\n"
         "       USER@HOST COMMAND...         run a command over SSH (host key must be vouched for)\n"
+        "  sftp [-p PORT] [-i KEY] [--password-env VAR] [--known-hosts FILE | --fingerprint FP |\n"
+        "       --accept-any-host-key] [--sftp-version 3..6] [--requests N] [--request-size BYTES]\n"
+        "       COMMAND USER@HOST ARGS...    one SFTP operation: put LOCAL REMOTE, get REMOTE LOCAL,\n"
+        "                                    ls [-l] DIR, stat PATH, rm PATH, mkdir DIR, rmdir DIR, mv OLD NEW\n"
         "  version                           print the version\n");
 }
 
@@ -37,6 +41,7 @@ int main(int argc, char** argv) {
         if (command == "passwd") return cli::passwd(rest);
         if (command == "keygen") return cli::keygen(rest);
         if (command == "exec") return cli::exec(rest);
+        if (command == "sftp") return cli::sftp_client(rest);
         if (command == "check-config" && rest.size() == 1) return cli::check_config(rest[0]);
         if (command == "version" || command == "--version") {
             fmt::print("wharf {}\n", WHARF_VERSION);

@@ -21,6 +21,10 @@ int keygen(std::span<const std::string_view> args);
 /// `wharf exec [options] USER@HOST COMMAND...`: runs a command over SSH; returns its status.
 int exec(std::span<const std::string_view> args);
 
+/// `wharf sftp [options] COMMAND USER@HOST ARGS...`: one SFTP operation (put, get, ls, stat,
+/// rm, mkdir, rmdir, mv); 0 on success, 1 when the server refused it, 255 on connection errors.
+int sftp_client(std::span<const std::string_view> args);
+
 /// Prepares a demo directory (config, data, credentials) and returns the config to run.
 std::filesystem::path prepare_demo(const std::filesystem::path& dir);
 

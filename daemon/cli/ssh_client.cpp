@@ -2,6 +2,8 @@
 
 #include <botan/auto_rng.h>
 #include <netdb.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <poll.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -31,7 +33,12 @@ int connect_tcp(const std::string& host, std::uint16_t port) {
     for (auto* a = found; a; a = a->ai_next) {
         const int fd = ::socket(a->ai_family, a->ai_socktype | SOCK_CLOEXEC, a->ai_protocol);
         if (fd < 0) continue;
-        if (::connect(fd, a->ai_addr, a->ai_addrlen) == 0) return fd;
+        if (::connect(fd, a->ai_addr, a->ai_addrlen) == 0) {
+            // Small requests (SFTP READs, window adjusts) must not wait for the peer's ACK.
+            const int on = 1;
+            ::setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &on, sizeof on);
+            return fd;
+        }
         ::close(fd);
     }
     throw std::runtime_error("cannot connect to " + host + ":" + service + ": " + std::strerror(errno));
@@ -212,6 +219,84 @@ int SshClient::exec(const std::string& command, int input_fd, int output_fd) {
     m_engine->disconnect(ssh::DisconnectReason::by_application, "disconnected by user");
     write_all();
     return status ? static_cast<int>(*status) : 255;
+}
+
+// ---- subsystem channel ----------------------------------------------------------------------
+
+template <class E>
+const E* SshClient::find_channel_event(std::uint32_t channel) const {
+    for (const auto& event : m_pending) {
+        if (const auto* e = std::get_if<E>(&event); e && e->channel == channel) return e;
+    }
+    return nullptr;
+}
+
+std::uint32_t SshClient::start_subsystem(const std::string& subsystem) {
+    const auto channel = m_engine->open_session();
+    pump_until([&] {
+        return find_channel_event<ssh::ChannelOpened>(channel) || find_channel_event<ssh::ChannelOpenRefused>(channel);
+    });
+    if (find_channel_event<ssh::ChannelOpenRefused>(channel)) throw std::runtime_error("the server refused a session channel");
+    m_engine->request_subsystem(channel, subsystem);
+    pump_until([&] { return find_channel_event<ssh::ChannelRequestAnswered>(channel) != nullptr; });
+    if (!find_channel_event<ssh::ChannelRequestAnswered>(channel)->success) {
+        throw std::runtime_error("the server refused the " + subsystem + " subsystem");
+    }
+    // Data may have come in the same read as the answer: keep it for channel_read().
+    std::erase_if(m_pending, [](const ssh::Event& event) {
+        return std::holds_alternative<ssh::ChannelOpened>(event) || std::holds_alternative<ssh::ChannelRequestAnswered>(event);
+    });
+    m_inbox.clear();
+    m_channel_ended = false;
+    return channel;
+}
+
+void SshClient::collect_channel_events(std::uint32_t channel) {
+    for (auto& event : m_pending) {
+        if (auto* data = std::get_if<ssh::ChannelDataReceived>(&event); data && data->channel == channel) {
+            if (data->extended) {
+                (void)!::write(STDERR_FILENO, data->data.data(), data->data.size());
+            } else {
+                m_inbox.insert(m_inbox.end(), data->data.begin(), data->data.end());
+            }
+            // Consumed at once so the server is never stuck behind our window while we are
+            // stuck behind its window; what we hold is bounded by the replies we asked for.
+            m_engine->consume(channel, data->data.size());
+        } else if (const auto* eof = std::get_if<ssh::ChannelEofReceived>(&event); eof && eof->channel == channel) {
+            m_channel_ended = true;
+        } else if (const auto* closed = std::get_if<ssh::ChannelClosed>(&event); closed && closed->channel == channel) {
+            m_channel_ended = true;
+        }
+    }
+    m_pending.clear();
+}
+
+void SshClient::channel_write(std::uint32_t channel, ssh::ByteView data) {
+    while (!data.empty()) {
+        const auto taken = m_engine->send_data(channel, data);
+        data = data.subspan(taken);
+        if (data.empty()) break;
+        if (m_channel_ended) throw std::runtime_error("the server closed the channel");
+        pump_until([&] { return !m_pending.empty(); });  // window updates, or replies to keep
+        collect_channel_events(channel);
+    }
+}
+
+std::optional<ssh::Bytes> SshClient::channel_read(std::uint32_t channel) {
+    collect_channel_events(channel);
+    while (m_inbox.empty() && !m_channel_ended) {
+        pump_until([&] { return !m_pending.empty(); });
+        collect_channel_events(channel);
+    }
+    if (m_inbox.empty()) return std::nullopt;
+    ssh::Bytes data;
+    data.swap(m_inbox);
+    return data;
+}
+
+void SshClient::disconnect() {
+    m_engine->disconnect(ssh::DisconnectReason::by_application, "disconnected by user");
+    write_all();
 }
 
 }  // namespace wharf::cli

@@ -46,6 +46,18 @@ public:
     /// Runs `command` with our stdin/stdout as its; returns its exit status.
     int exec(const std::string& command, int input_fd, int output_fd);
 
+    // ---- a subsystem channel, driven by the caller (sftp) ----------------------------------
+    /// Opens a session channel and starts `subsystem` on it; returns the channel. Throws
+    /// std::runtime_error if the server refuses either.
+    std::uint32_t start_subsystem(const std::string& subsystem);
+    /// Hands all of `data` to the channel, waiting while the server's window is closed.
+    void channel_write(std::uint32_t channel, ssh::ByteView data);
+    /// Waits for the channel's next bytes (our window is reopened for them at once); nullopt
+    /// once the server sent EOF or closed the channel. Extended data (stderr) goes to stderr.
+    std::optional<ssh::Bytes> channel_read(std::uint32_t channel);
+    /// Ends the connection politely (DISCONNECT), as exec() does when its command ends.
+    void disconnect();
+
     const ssh::Engine& engine() const { return *m_engine; }
 
 private:
@@ -53,6 +65,10 @@ private:
     void on_event(ssh::Event& event);
     void write_all();
     void check_host_key(const ssh::HostKeyReceived& received);
+    /// Moves the channel's data events into m_inbox (consuming our window) and notes its end.
+    void collect_channel_events(std::uint32_t channel);
+    template <class E>
+    const E* find_channel_event(std::uint32_t channel) const;
 
     SshClientOptions m_options;
     int m_fd = -1;
@@ -60,6 +76,8 @@ private:
     std::unique_ptr<ssh::Engine> m_engine;
     std::vector<ssh::Event> m_pending;  ///< events for the running operation
     std::optional<std::string> m_failure;
+    ssh::Bytes m_inbox;           ///< subsystem channel bytes not yet read
+    bool m_channel_ended = false;  ///< the server sent EOF or CLOSE on the subsystem channel
 };
 
 }  // namespace wharf::cli
