@@ -183,16 +183,14 @@ private:
     // ---- writing -------------------------------------------------------------------------
     void flush() {
         if (m_writing || !m_socket.is_open()) return;
-        const auto pending = m_engine->pending_output();
-        if (pending.empty()) {
+        if (m_engine->output_size() == 0) {
             if (m_engine->closed()) finish();
             return;
         }
-        // The engine's output buffer grows (and moves) while this write is in flight, so the
-        // bytes being written live in our own buffer.
+        // The engine goes on producing while this write is in flight, so the bytes being
+        // written are handed over (not copied) into our own buffer.
         m_writing = true;
-        m_write_buffer.assign(pending.begin(), pending.end());
-        m_engine->consume_output(pending.size());
+        m_write_buffer = m_engine->take_output(std::move(m_write_buffer));
         net::async_write(m_socket, net::buffer(m_write_buffer),
                          [self = shared_from_this()](auto ec, std::size_t n) { self->on_write(ec, n); });
     }

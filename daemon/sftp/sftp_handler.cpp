@@ -73,10 +73,8 @@ public:
 private:
     void pump() {
         if (m_finished) return;
-        while (flush_pending()) {
-            auto out = m_engine.take_output();
-            if (!out) break;
-            m_pending = std::move(*out);
+        while (flush_pending() && m_engine.has_output()) {
+            m_pending = std::move(*m_engine.take_output(std::move(m_pending)));  // sent buffer reused
             m_sent = 0;
         }
         // Open the window for what the engine has taken in, once it wants more.

@@ -121,16 +121,16 @@ void PacketWriter::check_defined(PacketType type, std::uint32_t version) {
     }
 }
 
-void PacketWriter::append_framed(const ssh::Bytes& type_and_body) {
-    if (type_and_body.size() > m_max) {
-        throw std::length_error("sftp: packet of " + std::to_string(type_and_body.size()) +
-                                " bytes exceeds the maximum " + std::to_string(m_max));
+void PacketWriter::finish_frame(std::size_t start) {
+    const std::size_t length = m_out.size() - start - 4;
+    if (length > m_max) {
+        m_out.resize(start);
+        throw std::length_error("sftp: packet of " + std::to_string(length) + " bytes exceeds the maximum " +
+                                std::to_string(m_max));
     }
-    const auto length = static_cast<std::uint32_t>(type_and_body.size());
-    for (int shift = 24; shift >= 0; shift -= 8) {
-        m_out.push_back(static_cast<std::uint8_t>(length >> shift));
+    for (int i = 0; i < 4; ++i) {
+        m_out[start + static_cast<std::size_t>(i)] = static_cast<std::uint8_t>(length >> (24 - 8 * i));
     }
-    m_out.insert(m_out.end(), type_and_body.begin(), type_and_body.end());
 }
 
 void PacketWriter::write(const Request& request, std::uint32_t version) {
@@ -141,9 +141,11 @@ void PacketWriter::write(const Reply& reply, std::uint32_t version) {
     std::visit([&](const auto& message) { write(message, version); }, reply);
 }
 
-ssh::Bytes PacketWriter::take() noexcept {
+ssh::Bytes PacketWriter::take(ssh::Bytes spare) noexcept {
     ssh::Bytes out;
     out.swap(m_out);
+    spare.clear();
+    m_out.swap(spare);
     return out;
 }
 

@@ -75,24 +75,38 @@ public:
     // Appends `message` framed for `version`. Throws std::invalid_argument if the version does
     // not define the packet type and std::length_error above the maximum length: both are bugs
     // in the caller (a DATA reply must be sized to fit), not peer input.
+    // Encodes straight onto the pending bytes (a DATA reply is not copied twice); on any
+    // failure the pending bytes are as before.
     template <class Message>
     void write(const Message& message, std::uint32_t version) {
         check_defined(Message::kType, version);
-        ssh::Writer body;
-        body.byte(static_cast<std::uint8_t>(Message::kType));
-        message.encode(body, version);
-        append_framed(body.bytes());
+        const std::size_t start = m_out.size();
+        ssh::Writer out(std::move(m_out));
+        try {
+            out.uint32(0);  // the length, set by finish_frame
+            out.byte(static_cast<std::uint8_t>(Message::kType));
+            message.encode(out, version);
+        } catch (...) {
+            m_out = out.take();
+            m_out.resize(start);
+            throw;
+        }
+        m_out = out.take();
+        finish_frame(start);
     }
     void write(const Request& request, std::uint32_t version);
     void write(const Reply& reply, std::uint32_t version);
 
     [[nodiscard]] const ssh::Bytes& pending() const noexcept { return m_out; }
-    // Hands over the framed bytes and leaves the writer empty.
-    [[nodiscard]] ssh::Bytes take() noexcept;
+    // Hands over the framed bytes; `spare`, emptied, becomes the writer's buffer (a buffer
+    // already sent, so its capacity is reused rather than a fresh one grown and faulted in).
+    [[nodiscard]] ssh::Bytes take(ssh::Bytes spare = {}) noexcept;
 
 private:
     static void check_defined(PacketType type, std::uint32_t version);
-    void append_framed(const ssh::Bytes& type_and_body);
+    // Sets the length of the frame written from `start`, or drops it and throws
+    // std::length_error when it is over the maximum.
+    void finish_frame(std::size_t start);
 
     ssh::Bytes m_out;
     std::uint32_t m_max;

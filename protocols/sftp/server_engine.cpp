@@ -110,9 +110,9 @@ void ServerEngine::receive(ssh::ByteView bytes) {
     pump();
 }
 
-std::optional<ssh::Bytes> ServerEngine::take_output() {
+std::optional<ssh::Bytes> ServerEngine::take_output(ssh::Bytes spare) {
     if (m_out.pending().empty()) return std::nullopt;
-    ssh::Bytes out = m_out.take();
+    ssh::Bytes out = m_out.take(std::move(spare));
     if (m_config.count_until_delivered) m_undelivered += out.size();
     pump();  // the room just made may let buffered requests run
     return out;

@@ -87,7 +87,8 @@ public:
 
     // Reply bytes to send, or nullopt when there are none. Taking output makes room, so
     // buffered packets may be handled (and more output produced) before this returns.
-    [[nodiscard]] std::optional<ssh::Bytes> take_output();
+    // `spare`: a buffer the caller is done with, reused for the next replies.
+    [[nodiscard]] std::optional<ssh::Bytes> take_output(ssh::Bytes spare = {});
     [[nodiscard]] bool has_output() const noexcept { return !m_out.pending().empty(); }
     // With ServerConfig::count_until_delivered: `bytes` of what take_output() gave have been
     // sent on; the room they free may let buffered requests run.

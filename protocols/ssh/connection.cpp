@@ -210,11 +210,12 @@ std::size_t Connection::send_data(std::uint32_t id, ByteView data, bool extended
     while (sent < data.size() && channel->peer_window > 0) {
         const std::size_t n = std::min({data.size() - sent, chunk_limit, static_cast<std::size_t>(channel->peer_window)});
         const ByteView chunk = data.subspan(sent, n);
-        if (extended) {
-            m_out.send(ChannelExtendedData{channel->peer_id, ChannelExtendedData::stderr_data, chunk}.encode());
-        } else {
-            m_out.send(ChannelData{channel->peer_id, chunk}.encode());
-        }
+        // The message header apart from the data, so the data is copied once, into the packet.
+        Writer header;
+        header.byte(extended ? msg::channel_extended_data : msg::channel_data).uint32(channel->peer_id);
+        if (extended) header.uint32(ChannelExtendedData::stderr_data);
+        header.uint32(static_cast<std::uint32_t>(n));
+        m_out.send(header.bytes(), chunk);
         channel->peer_window -= n;
         sent += n;
     }

@@ -232,6 +232,16 @@ void Engine::send(Bytes payload) {
     send_now(payload);
 }
 
+void Engine::send(ByteView head, ByteView body) {
+    if (m_closed) return;
+    if (kex_in_progress()) {  // queued payloads must own their bytes
+        LayerOutput::send(head, body);
+        return;
+    }
+    m_transport.send_packet(head, body);
+    ++m_total_out.packets;
+}
+
 void Engine::emit(Event event) { m_events.push_back(std::move(event)); }
 
 void Engine::send_now(ByteView payload) {
@@ -297,6 +307,17 @@ void Engine::consume_output(std::size_t n) {
         if (n == 0) return;
     }
     m_transport.consume_output(n);
+}
+
+Bytes Engine::take_output(Bytes spare) {
+    Bytes out;
+    if (!m_version_out.empty()) {
+        out.swap(m_version_out);  // the identification line goes out on its own
+    } else {
+        out = m_transport.take_output(std::move(spare));
+    }
+    m_total_out.bytes += out.size();
+    return out;
 }
 
 std::size_t Engine::output_size() const noexcept { return m_version_out.size() + m_transport.output_size(); }

@@ -88,6 +88,11 @@ public:
     /// Bytes to write; valid until the next call that produces output.
     ByteView pending_output() const noexcept;
     void consume_output(std::size_t n);
+    // All of pending_output() at once (counted as consumed), without copying it: for a driver
+    // that writes from its own buffer while the engine goes on producing. `spare` (a buffer
+    // already written out) becomes the engine's next output buffer, so its capacity is reused
+    // instead of growing a fresh one packet by packet.
+    Bytes take_output(Bytes spare = {});
     std::size_t output_size() const noexcept;
     /// The earliest time on_timeout() has work to do.
     std::optional<TimePoint> next_deadline() const;
@@ -133,6 +138,7 @@ private:
     // LayerOutput, for the auth and connection layers (private: drivers do not send raw payloads).
     LayerOutput& layer_output() noexcept { return *this; }
     void send(Bytes payload) override;
+    void send(ByteView head, ByteView body) override;
     void emit(Event event) override;
 
     void process_input(TimePoint now);

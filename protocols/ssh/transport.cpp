@@ -179,27 +179,41 @@ void Transport::check_packet_length(std::uint32_t packet_length) const {
 // ---------------------------------------------------------------------------------------------
 // Output
 
-void Transport::send_packet(ByteView payload) {
-    if (payload.empty()) {
+void Transport::send_packet(ByteView payload) { send_packet(payload, {}); }
+
+void Transport::send_packet(ByteView head, ByteView tail) {
+    const std::size_t payload_size = head.size() + tail.size();
+    if (payload_size == 0) {
         throw std::invalid_argument("send_packet: empty payload");
     }
     // With compression on, check against zlib's worst-case growth before deflating: a packet
     // refused after deflate() would leave the peer's inflate stream out of step with ours.
-    const std::size_t worst_body =
-        m_deflater ? payload.size() + payload.size() / 1024 + 64 : payload.size();
+    const std::size_t worst_body = m_deflater ? payload_size + payload_size / 1024 + 64 : payload_size;
     if (1 + worst_body + k_min_padding + k_max_block > m_limits.max_packet_length) {
         throw std::length_error("send_packet: payload too large for max_packet_length");
     }
-    const ByteView body = m_deflater ? m_deflater->compress(payload) : payload;
+    // zlib wants one piece; without it the pieces are copied into the packet as they are.
+    Bytes joined;
+    if (m_deflater && !tail.empty()) {
+        joined.reserve(payload_size);
+        joined.insert(joined.end(), head.begin(), head.end());
+        joined.insert(joined.end(), tail.begin(), tail.end());
+        head = joined;
+        tail = {};
+    }
+    const ByteView compressed = m_deflater ? m_deflater->compress(head) : ByteView{};
+    const ByteView first = m_deflater ? compressed : head;
+    const ByteView second = m_deflater ? ByteView{} : tail;
+    const std::size_t body_size = first.size() + second.size();
 
     PacketCipher& cipher = *m_out_cipher;
     const std::size_t block = cipher.block_size();
-    const std::size_t unpadded = (cipher.length_outside_alignment() ? 0 : 4) + 1 + body.size();
+    const std::size_t unpadded = (cipher.length_outside_alignment() ? 0 : 4) + 1 + body_size;
     std::size_t padding = block - unpadded % block;
     if (padding < k_min_padding) {
         padding += block;
     }
-    const std::size_t packet_length = 1 + body.size() + padding;
+    const std::size_t packet_length = 1 + body_size + padding;
     if (packet_length > m_limits.max_packet_length) {
         throw std::logic_error("send_packet: zlib grew the payload past its worst case");
     }
@@ -208,13 +222,20 @@ void Transport::send_packet(ByteView payload) {
 
     compact_output();
     const std::size_t at = m_out.size();
-    m_out.resize(at + packet_size + trailer);
+    // Appended rather than resized and overwritten: the body is written once, not zeroed first.
+    if (m_out.capacity() < at + packet_size + trailer) {
+        m_out.reserve(std::max(at + packet_size + trailer, 2 * m_out.capacity()));
+    }
+    std::uint8_t header[5];
+    detail::store_u32_be(static_cast<std::uint32_t>(packet_length), header);
+    header[4] = static_cast<std::uint8_t>(padding);
+    m_out.insert(m_out.end(), header, header + 5);
+    m_out.insert(m_out.end(), first.begin(), first.end());
+    m_out.insert(m_out.end(), second.begin(), second.end());
+    m_out.resize(at + packet_size + trailer);  // padding and MAC/tag room
     std::uint8_t* const packet = m_out.data() + at;
-    detail::store_u32_be(static_cast<std::uint32_t>(packet_length), packet);
-    packet[4] = static_cast<std::uint8_t>(padding);
-    std::memcpy(packet + 5, body.data(), body.size());
     try {
-        fill_padding(packet + 5 + body.size(), padding);
+        fill_padding(packet + 5 + body_size, padding);
         cipher.seal(m_out_sequence, std::span(packet, packet_size),
                     std::span(packet + packet_size, trailer));
     } catch (...) {
@@ -258,10 +279,12 @@ void Transport::consume_output(std::size_t n) {
     }
 }
 
-Bytes Transport::take_output() {
+Bytes Transport::take_output(Bytes spare) {
     Bytes out;
     if (m_out_start == 0) {
         out.swap(m_out);
+        spare.clear();
+        m_out.swap(spare);
     } else {
         out.assign(m_out.begin() + static_cast<std::ptrdiff_t>(m_out_start), m_out.end());
         m_out.clear();

@@ -106,14 +106,17 @@ public:
     // (payloads up to max_packet_length - 21 always fit; with compression on, zlib's
     // worst-case growth of 0.1% + 64 bytes is reserved too). Nothing is sent or changed then.
     void send_packet(ByteView payload);
+    // The same for a payload in two pieces (a CHANNEL_DATA header and the data it carries),
+    // copied once, straight into the packet.
+    void send_packet(ByteView head, ByteView body);
 
     // Bytes waiting to be written: valid until the next send_packet() or consume_output().
     [[nodiscard]] ByteView pending_output() const noexcept;
     // Drops the first n bytes of pending_output() (they were written). n <= output_size().
     void consume_output(std::size_t n);
-    // Hands over all pending bytes. Simpler than pending_output()/consume_output(), but the
-    // next send_packet() then allocates a fresh buffer.
-    [[nodiscard]] Bytes take_output();
+    // Hands over all pending bytes. `spare`, emptied, becomes the output buffer (its capacity
+    // reused); without one the next send_packet() grows a fresh buffer.
+    [[nodiscard]] Bytes take_output(Bytes spare = {});
     [[nodiscard]] std::size_t output_size() const noexcept { return m_out.size() - m_out_start; }
 
     // --- key changes -----------------------------------------------------------------------

@@ -43,6 +43,11 @@ private:
 // chain: Writer{}.byte(20).raw(cookie).name_list(kex).boolean(false).uint32(0).take().
 class Writer {
 public:
+    Writer() = default;
+    // Appends to `initial` (take() hands it back, grown), so a framing layer can encode into
+    // its own buffer without a copy.
+    explicit Writer(Bytes initial) noexcept : m_out(std::move(initial)) {}
+
     Writer& byte(std::uint8_t value);
     Writer& boolean(bool value);
     Writer& uint32(std::uint32_t value);
