@@ -105,3 +105,34 @@ stop_wharfd_within() {
 
 # make_hash PASSWORD: an argon2id hash made by wharf passwd.
 make_hash() { printf '%s\n' "$1" | "$WHARF" passwd --stdin; }
+
+# start_private_sshd PUBKEY [EXTRA sshd_config LINES...]: an OpenSSH sshd of our own on a free
+# loopback port (own host key and config under $WORK/sshd, PUBKEY as the only authorized key,
+# key authentication only), stopped when the test exits. Sets SSHD_PORT, SSHD_PID and
+# SSHD_HOST_KEY (the .pub file, for known_hosts lines).
+start_private_sshd() {
+  local pubkey=$1; shift
+  local sshd
+  sshd=$(command -v sshd || echo /usr/sbin/sshd)
+  [[ -x "$sshd" ]] || fail "sshd missing (packaging/install-deps.sh installs openssh-server)"
+  mkdir -p "$WORK/sshd"
+  [[ $(id -u) -ne 0 ]] || mkdir -p /run/sshd   # privilege separation directory
+  ssh-keygen -q -t ed25519 -N '' -f "$WORK/sshd/host_key"
+  cp "$pubkey" "$WORK/sshd/authorized_keys"
+  chmod 600 "$WORK/sshd/authorized_keys"
+  SSHD_PORT=$(free_port)
+  SSHD_HOST_KEY="$WORK/sshd/host_key.pub"
+  {
+    printf '%s\n' "Port $SSHD_PORT" "ListenAddress 127.0.0.1" "HostKey $WORK/sshd/host_key" "PidFile none" \
+      "AuthorizedKeysFile $WORK/sshd/authorized_keys" "StrictModes no" "UsePAM no" "PasswordAuthentication no" \
+      "KbdInteractiveAuthentication no" "PermitRootLogin prohibit-password" "LogLevel ERROR"
+    local line
+    for line in "$@"; do printf '%s\n' "$line"; done
+  } > "$WORK/sshd/sshd_config"
+  "$sshd" -D -e -f "$WORK/sshd/sshd_config" 2> "$WORK/sshd/log" &
+  SSHD_PID=$!
+  trap 'kill $SSHD_PID 2>/dev/null || true; cleanup' EXIT
+  local _
+  for _ in $(seq 100); do (echo > "/dev/tcp/127.0.0.1/$SSHD_PORT") 2>/dev/null && return 0; sleep 0.05; done
+  fail "private sshd did not open port $SSHD_PORT: $(cat "$WORK/sshd/log")"
+}

@@ -101,34 +101,11 @@ assert_all_json
 stop_wharfd_within 5
 
 # OpenSSH's sshd with internal-sftp speaks v3 only; a v6 request is answered with 3.
-SSHD=$(command -v sshd || echo /usr/sbin/sshd)
-[[ -x "$SSHD" ]] || fail "sshd missing (packaging/install-deps.sh installs openssh-server)"
 me=$(id -un)
-mkdir -p "$WORK/sshd" "$WORK/sshd_files"
-[[ $(id -u) -ne 0 ]] || mkdir -p /run/sshd
-ssh-keygen -q -t ed25519 -N '' -f "$WORK/sshd/host_key"
-cp "$WORK/client/id_ed25519.pub" "$WORK/sshd/authorized_keys"
-chmod 600 "$WORK/sshd/authorized_keys"
-sshd_port=$(free_port)
-cat > "$WORK/sshd/sshd_config" <<CONF
-Port $sshd_port
-ListenAddress 127.0.0.1
-HostKey $WORK/sshd/host_key
-PidFile none
-AuthorizedKeysFile $WORK/sshd/authorized_keys
-StrictModes no
-UsePAM no
-PasswordAuthentication no
-KbdInteractiveAuthentication no
-PermitRootLogin prohibit-password
-Subsystem sftp internal-sftp
-LogLevel ERROR
-CONF
-"$SSHD" -D -e -f "$WORK/sshd/sshd_config" 2> "$WORK/sshd/log" &
-sshd_pid=$!
-trap 'kill $sshd_pid 2>/dev/null || true; cleanup' EXIT
-for _ in $(seq 100); do (echo > "/dev/tcp/127.0.0.1/$sshd_port") 2>/dev/null && break; sleep 0.05; done
-echo "[127.0.0.1]:$sshd_port $(cat "$WORK/sshd/host_key.pub")" > "$WORK/client/sshd_known_hosts"
+mkdir -p "$WORK/sshd_files"
+start_private_sshd "$WORK/client/id_ed25519.pub" "Subsystem sftp internal-sftp"
+sshd_port=$SSHD_PORT
+echo "[127.0.0.1]:$sshd_port $(cat "$SSHD_HOST_KEY")" > "$WORK/client/sshd_known_hosts"
 openssh_sftp() {
   "$WHARF" sftp -p "$sshd_port" -i "$WORK/client/id_ed25519" --known-hosts "$WORK/client/sshd_known_hosts" \
     --sftp-version "$1" "$2" "$me@127.0.0.1" "${@:3}" > "$WORK/out" 2> "$WORK/err"

@@ -4,36 +4,13 @@
 # known_hosts and pinned fingerprint, key and password authentication, data both ways.
 source "$(dirname "$0")/lib.sh"
 : "${SSH_TEST_SERVER:?set by ctest}"
-SSHD=$(command -v sshd || echo /usr/sbin/sshd)
-[[ -x "$SSHD" ]] || fail "sshd missing (packaging/install-deps.sh installs openssh-server)"
-
 me=$(id -un)
-mkdir -p "$WORK/sshd" "$WORK/client"
-[[ $(id -u) -ne 0 ]] || mkdir -p /run/sshd   # privilege separation directory
-ssh-keygen -q -t ed25519 -N '' -f "$WORK/sshd/host_key"
+mkdir -p "$WORK/client"
 ssh-keygen -q -t ed25519 -N '' -f "$WORK/client/id_ed25519"
-cp "$WORK/client/id_ed25519.pub" "$WORK/sshd/authorized_keys"
-chmod 600 "$WORK/sshd/authorized_keys"
-sshd_port=$(free_port)
-cat > "$WORK/sshd/sshd_config" <<CONF
-Port $sshd_port
-ListenAddress 127.0.0.1
-HostKey $WORK/sshd/host_key
-PidFile none
-AuthorizedKeysFile $WORK/sshd/authorized_keys
-StrictModes no
-UsePAM no
-PasswordAuthentication no
-KbdInteractiveAuthentication no
-PermitRootLogin prohibit-password
-LogLevel ERROR
-CONF
-"$SSHD" -D -e -f "$WORK/sshd/sshd_config" 2> "$WORK/sshd/log" &
-sshd_pid=$!
-trap 'kill $sshd_pid 2>/dev/null || true; cleanup' EXIT
-for _ in $(seq 100); do (echo > "/dev/tcp/127.0.0.1/$sshd_port") 2>/dev/null && break; sleep 0.05; done
+start_private_sshd "$WORK/client/id_ed25519.pub"
+sshd_port=$SSHD_PORT
 
-echo "[127.0.0.1]:$sshd_port $(cat "$WORK/sshd/host_key.pub")" > "$WORK/client/known_hosts"
+echo "[127.0.0.1]:$sshd_port $(cat "$SSHD_HOST_KEY")" > "$WORK/client/known_hosts"
 client=("$WHARF" exec -p "$sshd_port" -i "$WORK/client/id_ed25519" --known-hosts "$WORK/client/known_hosts")
 
 out=$("${client[@]}" "$me@127.0.0.1" echo hello from sshd 2> "$WORK/err") || { cat "$WORK/err" "$WORK/sshd/log"; fail "exec against sshd"; }
@@ -59,7 +36,7 @@ if "$WHARF" exec -p "$sshd_port" -i "$WORK/client/id_ed25519" --known-hosts "$WO
 grep -q "host key refused" "$WORK/err" || fail "unknown host: wrong message: $(cat "$WORK/err")"
 if "$WHARF" exec -p "$sshd_port" -i "$WORK/client/id_ed25519" --fingerprint SHA256:AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA \
      "$me@127.0.0.1" true 2> "$WORK/err"; then fail "a wrong pinned fingerprint was accepted"; fi
-right=$(ssh-keygen -l -E sha256 -f "$WORK/sshd/host_key.pub" | cut -d' ' -f2)
+right=$(ssh-keygen -l -E sha256 -f "$SSHD_HOST_KEY" | cut -d' ' -f2)
 "$WHARF" exec -p "$sshd_port" -i "$WORK/client/id_ed25519" --fingerprint "$right" "$me@127.0.0.1" true \
   || fail "the right pinned fingerprint was refused"
 pass "host keys: known_hosts, pinned fingerprint, refusals"

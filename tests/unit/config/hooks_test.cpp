@@ -6,6 +6,7 @@
 #include <fmt/format.h>
 
 #include "config/loader.hpp"
+#include "diagnostics_util.hpp"
 #include "support/temp_dir.hpp"
 
 using wharf::config::ConfigError;
@@ -13,6 +14,9 @@ using wharf::config::Diagnostic;
 using wharf::config::HookEvent;
 using wharf::config::load_text;
 using wharf::test::TempDir;
+using wharf::test::dump;
+using wharf::test::errors_of;
+using wharf::test::has_error;
 
 namespace {
 
@@ -20,28 +24,6 @@ std::filesystem::path write_executable(const TempDir& dir, std::string_view name
     const auto file = dir.write(name, "#!/bin/sh\nexit 0\n");
     std::filesystem::permissions(file, std::filesystem::perms::owner_all);
     return file;
-}
-
-std::vector<Diagnostic> errors_of(const TempDir& dir, const std::string& yaml) {
-    try {
-        load_text(yaml, "hooks.yaml", dir.path());
-    } catch (const ConfigError& e) {
-        return e.diagnostics();
-    }
-    FAIL("configuration was accepted:\n" << yaml);
-    return {};
-}
-
-bool has_error(const std::vector<Diagnostic>& list, int line, int column, const std::string& fragment) {
-    return std::any_of(list.begin(), list.end(), [&](const Diagnostic& d) {
-        return d.line == line && d.column == column && d.message.find(fragment) != std::string::npos;
-    });
-}
-
-std::string dump(const std::vector<Diagnostic>& list) {
-    std::string text;
-    for (const auto& d : list) text += d.to_string() + "\n";
-    return text;
 }
 
 }  // namespace

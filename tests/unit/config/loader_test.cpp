@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "config/loader.hpp"
+#include "diagnostics_util.hpp"
 #include "support/temp_dir.hpp"
 
 using wharf::config::ConfigError;
@@ -10,6 +11,9 @@ using wharf::config::Diagnostic;
 using wharf::config::load_file;
 using wharf::config::load_text;
 using wharf::test::TempDir;
+using wharf::test::dump;
+using wharf::test::errors_of;
+using wharf::test::has_error;
 
 namespace {
 
@@ -18,29 +22,6 @@ constexpr const char* argon2_hash =
 constexpr const char* sha512_hash =
     "$6$saltstring$svn8UoSVapNtMuq1ukKS4tPQd8iKwSMHWjl/O817G3uBnIFNjnQJuesI68u4OTLiBFdcbYEdFCoEOfaS35inz1";
 constexpr const char* bcrypt_hash = "$2y$10$.vGA1O9wmRjrwAVXD98HNOgsNpDczlqm3Jq7KnEd1rVAGv3Fykk1a";
-
-// Loads `yaml` expecting failure; returns the diagnostics.
-std::vector<Diagnostic> errors_of(const TempDir& dir, const std::string& yaml) {
-    try {
-        load_text(yaml, "test.yaml", dir.path());
-    } catch (const ConfigError& e) {
-        return e.diagnostics();
-    }
-    FAIL("configuration was accepted:\n" << yaml);
-    return {};
-}
-
-bool has_error(const std::vector<Diagnostic>& list, int line, int column, const std::string& fragment) {
-    return std::any_of(list.begin(), list.end(), [&](const Diagnostic& d) {
-        return d.line == line && d.column == column && d.message.find(fragment) != std::string::npos;
-    });
-}
-
-std::string dump(const std::vector<Diagnostic>& list) {
-    std::string text;
-    for (const auto& d : list) text += d.to_string() + "\n";
-    return text;
-}
 
 }  // namespace
 
