@@ -16,43 +16,19 @@ runs=${3:-3}
 ciphers=${BENCH_CIPHERS:-"aes128-gcm@openssh.com chacha20-poly1305@openssh.com"}
 wharfd="$build/daemon/wharfd"
 [[ -x "$wharfd" ]] || { echo "build first: $wharfd"; exit 2; }
-SSHD=$(command -v sshd || echo /usr/sbin/sshd)
-[[ -x "$SSHD" ]] || { echo "OpenSSH sshd missing"; exit 2; }
 command -v sftp > /dev/null || { echo "OpenSSH sftp missing"; exit 2; }
 PY=/usr/bin/python3
 work=$(mktemp -d /tmp/wharf-sftp-bench.XXXXXX)
 pids=()
 trap 'kill "${pids[@]}" 2>/dev/null || true; rm -rf "$work"' EXIT
-free_port() { $PY -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
-wait_port() { for _ in $(seq 200); do (echo > "/dev/tcp/127.0.0.1/$1") 2>/dev/null && return; sleep 0.05; done; echo "port $1 never opened"; exit 1; }
+source "$(dirname "$0")/bench_lib.sh"
 
 me=$(id -un)
 # Both servers read and write the same directory: $root (wharf's user root, an absolute
 # path for sshd's internal-sftp).
 root="$work/data/$me"
 mkdir -p "$root" "$work/local"
-mkdir -p /run/sshd 2>/dev/null || true
-ssh-keygen -q -t ed25519 -N '' -f "$work/host_key"
-ssh-keygen -q -t ed25519 -N '' -f "$work/id"
-cp "$work/id.pub" "$work/authorized_keys"; chmod 600 "$work/authorized_keys"
-
-sshd_port=$(free_port)
-cat > "$work/sshd_config" <<CONF
-Port $sshd_port
-ListenAddress 127.0.0.1
-HostKey $work/host_key
-PidFile none
-AuthorizedKeysFile $work/authorized_keys
-StrictModes no
-UsePAM no
-PasswordAuthentication no
-KbdInteractiveAuthentication no
-PermitRootLogin prohibit-password
-Subsystem sftp internal-sftp
-LogLevel ERROR
-CONF
-"$SSHD" -D -e -f "$work/sshd_config" 2> "$work/sshd.log" & pids+=($!)
-sshd_pid=$!
+start_bench_sshd "Subsystem sftp internal-sftp"
 
 wharf_port=$(free_port)
 mkdir -p "$work/state"

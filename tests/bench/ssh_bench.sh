@@ -11,35 +11,14 @@ handshakes=${3:-40}
 server="$build/tests/ssh_test_server"
 wharf="$build/daemon/wharf"
 [[ -x "$server" && -x "$wharf" ]] || { echo "build first: $server, $wharf"; exit 2; }
-SSHD=$(command -v sshd || echo /usr/sbin/sshd)
 work=$(mktemp -d /tmp/wharf-bench.XXXXXX)
 pids=()
 trap 'kill "${pids[@]}" 2>/dev/null || true; rm -rf "$work"' EXIT
-free_port() { /usr/bin/python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
-wait_port() { for _ in $(seq 200); do (echo > "/dev/tcp/127.0.0.1/$1") 2>/dev/null && return; sleep 0.05; done; echo "port $1 never opened"; exit 1; }
+source "$(dirname "$0")/bench_lib.sh"
 
 me=$(id -un)
-mkdir -p "$work/data/$me" /run/sshd 2>/dev/null || mkdir -p "$work/data/$me"
-ssh-keygen -q -t ed25519 -N '' -f "$work/host_key"
-ssh-keygen -q -t ed25519 -N '' -f "$work/id"
-cp "$work/id.pub" "$work/authorized_keys"; chmod 600 "$work/authorized_keys"
-
-sshd_port=$(free_port)
-cat > "$work/sshd_config" <<CONF
-Port $sshd_port
-ListenAddress 127.0.0.1
-HostKey $work/host_key
-PidFile none
-AuthorizedKeysFile $work/authorized_keys
-StrictModes no
-UsePAM no
-PasswordAuthentication no
-KbdInteractiveAuthentication no
-PermitRootLogin prohibit-password
-MaxStartups 100
-LogLevel ERROR
-CONF
-"$SSHD" -D -e -f "$work/sshd_config" 2> "$work/sshd.log" & pids+=($!)
+mkdir -p "$work/data/$me"
+start_bench_sshd "MaxStartups 100"
 
 wharf_port=$(free_port)
 mkdir -p "$work/state"
