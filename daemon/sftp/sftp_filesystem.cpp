@@ -16,7 +16,6 @@
 #include <vector>
 #include <exception>
 #include <map>
-#include <mutex>
 #include <span>
 
 namespace wharf::daemon {
@@ -45,9 +44,9 @@ struct OpenFile {
     std::string path;     // normalised virtual path, for logs and hooks
     bool upload = false;  // opened for writing: an upload, else a download
     std::atomic<std::uint64_t> bytes{0};
-    std::atomic<bool> write_failed{false};
-    std::mutex failure_mutex;
-    std::optional<sftp::Failure> first_write_failure;  // the reason an upload is not committed
+    // Why the upload is not committed. Set by write work and read by the close, which only
+    // runs once every request on the file is done (see the queue below): never concurrently.
+    std::optional<sftp::Failure> first_write_failure;
     Clock::time_point opened = Clock::now();
     // Executor thread only. Requests on one file run one after another, in the order they
     // came, and are answered in that order: appends must land in order, and OpenSSH 9.2's
@@ -319,16 +318,15 @@ struct SftpFilesystem::Session : std::enable_shared_from_this<Session> {
                 "close", file->path,
                 [file]() -> sftp::Result<void> {
                     // A file with a hole where a write failed must not appear under its name.
-                    if (file->write_failed && file->file.is_atomic_upload()) {
+                    if (file->first_write_failure && file->file.is_atomic_upload()) {
                         file->file.abort();
-                        const std::lock_guard lock(file->failure_mutex);
                         return *file->first_write_failure;
                     }
                     return conv::result_from(file->file.close());
                 },
                 [self, file, done = std::move(done)](sftp::Result<void> result) mutable {
                     std::string status = result ? "ok" : std::string(conv::error_name(result.error()));
-                    if (result && file->write_failed) status = "write_failed";
+                    if (result && file->first_write_failure) status = "write_failed";
                     self->transfer_done(*file, status);
                     done(std::move(result));
                 });
@@ -450,9 +448,7 @@ void SftpFilesystem::write(std::uint32_t, FsHandle handle, std::uint64_t offset,
         if (result) {
             file->bytes += data.size();
         } else {
-            const std::lock_guard lock(file->failure_mutex);
             if (!file->first_write_failure) file->first_write_failure = result.failure();
-            file->write_failed = true;
         }
         return result;
     };
