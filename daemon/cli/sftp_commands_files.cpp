@@ -5,6 +5,7 @@
 #include <array>
 
 #include "daemon/cli/sftp_commands.hpp"
+#include "daemon/cli/sftp_listing.hpp"
 
 namespace wharf::cli {
 
@@ -61,23 +62,6 @@ std::string mode_string(const sftp::FileAttributes& a) {
         text += (mode >> shift) & 1 ? 'x' : '-';
     }
     return text;
-}
-
-std::vector<sftp::NameEntry> list_directory(SftpContext& context, const std::string& path) {
-    auto& session = context.session();
-    auto& engine = context.engine();
-    const auto handle = checked(session.call<std::string>([&](auto done) { engine.opendir(path, std::move(done)); }),
-                                "opendir " + path);
-    std::vector<sftp::NameEntry> entries;
-    while (true) {
-        auto batch = session.call<std::vector<sftp::NameEntry>>([&](auto done) { engine.readdir(handle, std::move(done)); });
-        if (!batch && batch.error() == sftp::StatusCode::eof) break;
-        for (auto& entry : checked(std::move(batch), "readdir " + path)) entries.push_back(std::move(entry));
-    }
-    checked(session.call<void>([&](auto done) { engine.close(handle, std::move(done)); }), "close " + path);
-    std::erase_if(entries, [](const sftp::NameEntry& e) { return e.filename == "." || e.filename == ".."; });
-    std::sort(entries.begin(), entries.end(), [](const auto& a, const auto& b) { return a.filename < b.filename; });
-    return entries;
 }
 
 void run_ls(SftpContext& context, const CommandArgs& args) {
