@@ -37,6 +37,8 @@ wharf_sftp() {
 
 # field NAME: the value of "NAME: value" in the last stat output.
 field() { sed -n "s/^$1: //p" "$WORK/out"; }
+# nanoseconds %y|%x|%z FILE: the fraction of that time as stat(1) prints it, as a number.
+nanoseconds() { local t; t=$(stat -c "$1" "$2"); t=${t#*.}; echo $((10#${t%% *})); }
 
 for v in 3 4 5 6; do
   round_start=$sessions
@@ -52,14 +54,32 @@ for v in 3 4 5 6; do
   [[ "$(field size)" == "$(stat -c %s "$root/v$v.bin")" ]] || fail "v$v stat: size $(field size)"
   [[ "$(field mtime)" == "$(stat -c %Y "$root/v$v.bin")" ]] || fail "v$v stat: mtime $(field mtime)"
   [[ "$(field permissions)" == "$(stat -c %04a "$root/v$v.bin")" ]] || fail "v$v stat: permissions $(field permissions)"
+  [[ "$(field atime)" == "$(stat -c %X "$root/v$v.bin")" ]] || fail "v$v stat: atime $(field atime)"
   if [[ $v -ge 4 ]]; then
-    [[ -n "$(field owner)" ]] || fail "v$v stat: no owner"
+    # v4+: names instead of ids, subsecond times (-04 5.7), v6 adds ctime and link count.
+    [[ "$(field owner)" == "$(stat -c %U "$root/v$v.bin")" ]] || fail "v$v stat: owner $(field owner)"
+    [[ "$(field group)" == "$(stat -c %G "$root/v$v.bin")" ]] || fail "v$v stat: group $(field group)"
+    [[ -z "$(field uid)" ]] || fail "v$v stat: a uid in a version that has none"
+    [[ "$(field mtime_ns)" == "$(nanoseconds %y "$root/v$v.bin")" ]] || fail "v$v stat: mtime_ns $(field mtime_ns)"
+    [[ "$(field atime_ns)" == "$(nanoseconds %x "$root/v$v.bin")" ]] || fail "v$v stat: atime_ns $(field atime_ns)"
   else
     [[ "$(field uid)" == "$(stat -c %u "$root/v$v.bin")" ]] || fail "v3 stat: uid $(field uid)"
+    [[ "$(field gid)" == "$(stat -c %g "$root/v$v.bin")" ]] || fail "v3 stat: gid $(field gid)"
+    [[ -z "$(field owner)$(field mtime_ns)" ]] || fail "v3 stat: v4+ fields in a v3 reply"
+  fi
+  if [[ $v -ge 6 ]]; then
+    [[ "$(field ctime)" == "$(stat -c %Z "$root/v$v.bin")" ]] || fail "v6 stat: ctime $(field ctime)"
+    [[ "$(field ctime_ns)" == "$(nanoseconds %z "$root/v$v.bin")" ]] || fail "v6 stat: ctime_ns $(field ctime_ns)"
+    [[ "$(field link_count)" == "$(stat -c %h "$root/v$v.bin")" ]] || fail "v6 stat: link_count $(field link_count)"
+  else
+    [[ -z "$(field ctime)$(field link_count)" ]] || fail "v$v stat: v6 fields in a v$v reply"
   fi
 
   wharf_sftp "$v" mkdir "/dir$v" || fail "v$v mkdir: $(cat "$WORK/err")"
   [[ -d "$root/dir$v" ]] || fail "v$v mkdir: no directory on disk"
+  wharf_sftp "$v" stat "/dir$v" || fail "v$v stat of a directory: $(cat "$WORK/err")"
+  [[ "$(field type)" == "directory" ]] || fail "v$v stat of a directory: type $(field type)"
+  [[ "$(field permissions)" == "$(stat -c %04a "$root/dir$v")" ]] || fail "v$v stat of a directory: permissions $(field permissions)"
   wharf_sftp "$v" ls / || fail "v$v ls: $(cat "$WORK/err")"
   grep -qx "v$v.bin" "$WORK/out" || fail "v$v ls: v$v.bin not listed: $(cat "$WORK/out")"
   grep -qx "dir$v" "$WORK/out" || fail "v$v ls: dir$v not listed"
@@ -95,7 +115,7 @@ PYEOF
 )
   round=$(echo "$versions" | tail -n $((sessions - round_start)) | sort -u)
   [[ "$round" == "$v" ]] || fail "v$v: wharfd logged versions '$round' for this round's sessions"
-  pass "wharf sftp v$v against wharfd: put/get 3.5 MB, stat, ls, mv, rm, mkdir/rmdir, errors"
+  pass "wharf sftp v$v against wharfd: put/get 3.5 MB, stat attribute by attribute, ls, mv, rm, mkdir/rmdir, errors"
 done
 assert_all_json
 stop_wharfd_within 5
