@@ -1,83 +1,46 @@
 // `wharf exec`: run one command on an SSH server (OpenSSH sshd or wharfd) and relay its
 // input, output and exit status. The host key must be vouched for by known_hosts or a pinned
-// fingerprint unless --insecure-accept-any-host-key is given.
+// fingerprint unless --accept-any-host-key is given. Exit status: the command's, 2 for usage
+// errors, 255 when connecting or logging on fails (as ssh(1)).
 #include <unistd.h>
 
 #include <fmt/format.h>
 
-#include <charconv>
-#include <cstdlib>
-
 #include "daemon/cli/commands.hpp"
 #include "daemon/cli/ssh_client.hpp"
+#include "daemon/cli/ssh_options.hpp"
 
 namespace wharf::cli {
 
 namespace {
 
 int usage() {
-    fmt::print(stderr,
-               "usage: wharf exec [-p PORT] [-i KEY]... [--password-env VAR] [--known-hosts FILE]\n"
-               "                  [--fingerprint SHA256:...] [--insecure-accept-any-host-key]\n"
-               "                  [--cipher NAME] [--kex NAME] USER@HOST COMMAND...\n");
+    fmt::print(stderr, "usage: wharf exec [options] USER@HOST COMMAND...\noptions:\n");
+    print_ssh_options_usage(stderr, 2);
     return 2;
-}
-
-std::vector<std::string> comma_list(std::string_view text) {
-    std::vector<std::string> names;
-    std::size_t start = 0;
-    while (start <= text.size()) {
-        const auto comma = text.find(',', start);
-        names.emplace_back(text.substr(start, comma == std::string_view::npos ? std::string_view::npos : comma - start));
-        if (comma == std::string_view::npos) break;
-        start = comma + 1;
-    }
-    return names;
 }
 
 }  // namespace
 
 int exec(std::span<const std::string_view> args) {
-    SshClientOptions options;
+    auto options = default_ssh_client_options();
     std::size_t i = 0;
-    const auto value = [&]() -> std::optional<std::string_view> {
-        if (i + 1 >= args.size()) return std::nullopt;
-        return args[++i];
-    };
-    for (; i < args.size() && args[i].starts_with("-"); ++i) {
-        const auto option = args[i];
-        if (option == "--insecure-accept-any-host-key") {
-            options.host_key.accept_any = true;
-            continue;
-        }
-        const auto v = value();
-        if (!v) return usage();
-        if (option == "-p") {
-            if (std::from_chars(v->data(), v->data() + v->size(), options.port).ec != std::errc{}) return usage();
-        } else if (option == "-i") {
-            options.identity_files.emplace_back(*v);
-        } else if (option == "--password-env") {
-            const char* password = std::getenv(std::string(*v).c_str());
-            if (!password) {
-                fmt::print(stderr, "wharf exec: environment variable {} is not set\n", *v);
-                return 2;
+    try {
+        while (i < args.size() && args[i].starts_with("-")) {
+            const auto used = parse_ssh_option(args, i, options);
+            if (used == 0) {
+                fmt::print(stderr, "wharf exec: unknown option {}\n", args[i]);
+                return usage();
             }
-            options.password = password;
-        } else if (option == "--known-hosts") {
-            options.host_key.known_hosts_file = *v;
-        } else if (option == "--fingerprint") {
-            options.host_key.fingerprint = *v;
-        } else if (option == "--cipher") {
-            options.ciphers = comma_list(*v);
-        } else if (option == "--kex") {
-            options.kex = comma_list(*v);
-        } else {
-            return usage();
+            i += used;
         }
+    } catch (const OptionError& e) {
+        fmt::print(stderr, "wharf exec: {}\n", e.what());
+        return usage();
     }
     if (i + 2 > args.size()) return usage();
     const auto target = args[i++];
-    const auto at = target.find('@');
+    const auto at = target.rfind('@');
     if (at == std::string_view::npos || at == 0 || at + 1 == target.size()) return usage();
     options.user = target.substr(0, at);
     options.host = target.substr(at + 1);

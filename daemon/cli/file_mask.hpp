@@ -10,13 +10,20 @@
 namespace wharf::cli {
 
 // `*` any run of characters, `?` one character, `[abc]`, `[a-z]` and `[!a-z]` (or `[^a-z]`) one
-// character of (not of) the set, `\x` the character x. An unclosed `[` is a literal `[`.
+// character of (not of) the set, `\x` the character x. An unclosed `[` is a literal `[`. No
+// wildcard matches '/'. `*` matches a leading '.' too (hiding dot files is the caller's choice).
+// ignore_case folds ASCII letters only, in the name, the literals and the sets: `[a-c]` takes
+// 'B', and a range takes a character when either of its cases lies in it.
 [[nodiscard]] bool mask_matches(std::string_view mask, std::string_view name, bool ignore_case = false);
 
-// True if `text` has a wildcard (`*`, `?`, `[`) that is not escaped.
+// True if `text` has a wildcard that is not escaped: `*`, `?`, or a `[` that opens a closed set.
 [[nodiscard]] bool has_wildcards(std::string_view text);
 
-// "*.edi;*.x12" -> {"*.edi", "*.x12"}; empty pieces dropped.
+// `text` without its escapes (`a\*b` -> `a*b`): the name a mask without wildcards stands for.
+[[nodiscard]] std::string unescape_mask(std::string_view text);
+
+// "*.edi;*.x12" -> {"*.edi", "*.x12"}; blanks around each piece trimmed ("*.edi; *.x12"),
+// empty pieces dropped.
 [[nodiscard]] std::vector<std::string> split_masks(std::string_view text, char delimiter = ';');
 
 // A name passes if it matches one of `include` (or `include` is empty) and none of `exclude`.

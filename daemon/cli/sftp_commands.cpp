@@ -90,7 +90,7 @@ CommandArgs parse_command_args(const CommandSpec& spec, std::span<const std::str
 }
 
 const CommandSpec* find_command(std::string_view name) {
-    for (const auto table : {file_commands(), transfer_commands()}) {
+    for (const auto table : {file_commands(), attribute_commands(), transfer_commands()}) {
         for (const auto& spec : table) {
             if (spec.name == name) return &spec;
         }
@@ -99,7 +99,7 @@ const CommandSpec* find_command(std::string_view name) {
 }
 
 void print_command_synopses(std::FILE* out) {
-    for (const auto table : {file_commands(), transfer_commands()}) {
+    for (const auto table : {file_commands(), attribute_commands(), transfer_commands()}) {
         for (const auto& spec : table) fmt::print(out, "  {}\n", spec.synopsis);
     }
 }
@@ -121,8 +121,9 @@ std::vector<std::string> split_words(std::string_view line) {
         if (quote) {
             if (c == quote) {
                 quote = 0;
-            } else if (c == '\\' && quote == '"' && i + 1 < line.size()) {
-                word += line[++i];
+            } else if (c == '\\' && quote == '"' && i + 1 < line.size() &&
+                       (line[i + 1] == '"' || line[i + 1] == '\\')) {
+                word += line[++i];  // as in sh: other backslashes in "..." stay (mask escapes)
             } else {
                 word += c;
             }
@@ -146,6 +147,10 @@ std::vector<std::string> split_words(std::string_view line) {
 }
 
 void run_batch(SftpContext& context, std::istream& lines, std::string_view name) {
+    run_batch([&context](std::span<const std::string> words) { run_command(context, words); }, lines, name);
+}
+
+void run_batch(const BatchLineRunner& run_line, std::istream& lines, std::string_view name) {
     std::string line;
     for (std::size_t number = 1; std::getline(lines, line); ++number) {
         std::string_view text = line;
@@ -158,7 +163,7 @@ void run_batch(SftpContext& context, std::istream& lines, std::string_view name)
         try {
             const auto words = split_words(text);
             if (words.empty()) continue;
-            run_command(context, words);
+            run_line(words);
         } catch (const UsageError& e) {
             throw UsageError(where() + e.what());
         } catch (const OperationFailed& e) {

@@ -8,10 +8,12 @@
 //                    "OPERATION PATH: SSH_FX_NAME (server message)" or the local reason
 //   anything else    the connection is gone: exit 255
 // Files: sftp_commands.cpp (dispatch, batch, argument parsing), sftp_commands_files.cpp
-// (listing and file operations), sftp_commands_transfer.cpp (put, get, mirror, queues).
+// (listing and file operations), sftp_commands_attributes.cpp (setting attributes, hash, cp,
+// df), sftp_commands_transfer.cpp (put, get, mirror, queues).
 #pragma once
 
 #include <cstdio>
+#include <functional>
 #include <istream>
 #include <map>
 #include <optional>
@@ -94,8 +96,9 @@ struct CommandSpec {
 };
 
 // Each file contributes its table.
-std::span<const CommandSpec> file_commands();      // sftp_commands_files.cpp
-std::span<const CommandSpec> transfer_commands();  // sftp_commands_transfer.cpp
+std::span<const CommandSpec> file_commands();       // sftp_commands_files.cpp
+std::span<const CommandSpec> attribute_commands();  // sftp_commands_attributes.cpp
+std::span<const CommandSpec> transfer_commands();   // sftp_commands_transfer.cpp
 
 [[nodiscard]] const CommandSpec* find_command(std::string_view name);
 
@@ -112,7 +115,14 @@ void run_command(SftpContext& context, std::span<const std::string> words);
 // "sftp> LINE" unless quiet. Stops at the first failure; exceptions name the line number.
 void run_batch(SftpContext& context, std::istream& lines, std::string_view name);
 
-// Shell-like word splitting of one batch line. Throws UsageError for an unclosed quote.
+// run_batch() with `run_line` in place of run_command (the same rules for comments, `-`, echo
+// and errors), so batch handling can be tested without a server.
+using BatchLineRunner = std::function<void(std::span<const std::string> words)>;
+void run_batch(const BatchLineRunner& run_line, std::istream& lines, std::string_view name);
+
+// Shell-like word splitting of one batch line: blanks separate words, '...' is literal, "..."
+// takes \" and \\ as escapes and keeps any other backslash (so "a\*b" stays a mask escape),
+// an unquoted backslash escapes the next character. Throws UsageError for an unclosed quote.
 [[nodiscard]] std::vector<std::string> split_words(std::string_view line);
 
 // Prints every command's synopsis (for usage()).

@@ -15,9 +15,11 @@ namespace wharf::cli {
 [[nodiscard]] std::vector<sftp::NameEntry> list_directory(SftpContext& context, const std::string& path);
 
 // A remote path whose last component may be a mask: "/in/*.edi" -> the entries of "/in" that
-// match "*.edi" and `masks`; a path without wildcards -> that one entry if `masks` admit its
-// name (stat'ed, so its attributes are filled). Entries keep their own file names; the
-// directory part of `pattern` is returned in `directory` ("." style paths kept as given).
+// match "*.edi" and `masks` (dot files included); a path without wildcards -> that one entry
+// if `masks` admit its name (stat'ed, so its attributes are filled; `\*` in it is a literal
+// `*`). Entries keep their own file names; the directory part of `pattern` is returned in
+// `directory` ("." when `pattern` has no '/'; trailing slashes ignored). Only the last
+// component may have wildcards. Throws OperationFailed when the listing or stat fails.
 struct RemoteMatches {
     std::string directory;
     std::vector<sftp::NameEntry> entries;

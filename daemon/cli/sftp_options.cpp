@@ -4,9 +4,9 @@
 #include <fmt/format.h>
 
 #include <charconv>
-#include <cstdlib>
 
 #include "daemon/cli/sftp_commands.hpp"
+#include "daemon/cli/ssh_options.hpp"
 
 namespace wharf::cli {
 
@@ -14,12 +14,13 @@ int sftp_usage() {
     fmt::print(stderr,
                "usage: wharf sftp [options] COMMAND ARGS... (USER@HOST[:PATH] as one of ARGS)\n"
                "       wharf sftp [options] -b BATCHFILE USER@HOST\n"
-               "connection: -p PORT, -i KEY (repeatable), --password-env VAR,\n"
-               "            --known-hosts FILE | --fingerprint SHA256:...|MD5:...|SHA1:... | --accept-any-host-key,\n"
-               "            -c CIPHER\n"
-               "sftp:       --sftp-version 3..6, --requests N (default 64), --request-size BYTES,\n"
-               "            --parallel N (files at once), --json, --sha256, --no-progress\n"
-               "exit: 0 done, 1 an operation failed, 2 usage, 255 connection\n"
+               "connection and logon:\n");
+    print_ssh_options_usage(stderr, 2);
+    fmt::print(stderr,
+               "sftp:\n"
+               "  --sftp-version 3..6, --requests N (default 64), --request-size BYTES,\n"
+               "  --parallel N (files at once), --json, --sha256, --no-progress\n"
+               "exit: 0 done, 1 an operation failed, 2 usage, 255 connection or logon\n"
                "commands:\n");
     print_command_synopses(stderr);
     return 2;
@@ -95,17 +96,22 @@ std::optional<Target> take_target(std::vector<std::string>& words) {
 
 std::optional<SftpOptions> parse_sftp_options(std::span<const std::string_view> args) {
     SftpOptions run;
+    run.ssh = default_ssh_client_options();
     std::size_t i = 0;
     const auto fail = [](std::string_view why) -> std::optional<SftpOptions> {
         fmt::print(stderr, "wharf sftp: {}\n", why);
         return std::nullopt;
     };
     for (; i < args.size() && args[i].starts_with("-"); ++i) {
-        const auto option = args[i];
-        if (option == "--accept-any-host-key" || option == "--insecure-accept-any-host-key") {
-            run.ssh.host_key.accept_any = true;
-            continue;
+        try {
+            if (const auto used = parse_ssh_option(args, i, run.ssh); used > 0) {
+                i += used - 1;
+                continue;
+            }
+        } catch (const OptionError& e) {
+            return fail(e.what());
         }
+        const auto option = args[i];
         if (option == "--json") {
             run.transfer.json = true;
             continue;
@@ -121,21 +127,7 @@ std::optional<SftpOptions> parse_sftp_options(std::span<const std::string_view> 
         if (i + 1 >= args.size()) return fail(fmt::format("{} needs a value", option));
         const auto v = args[++i];
         bool ok = true;
-        if (option == "-p") {
-            ok = parse_number(v, run.ssh.port);
-        } else if (option == "-i") {
-            run.ssh.identity_files.emplace_back(v);
-        } else if (option == "--password-env") {
-            const char* password = std::getenv(std::string(v).c_str());
-            if (!password) return fail(fmt::format("environment variable {} is not set", v));
-            run.ssh.password = password;
-        } else if (option == "--known-hosts") {
-            run.ssh.host_key.known_hosts_file = v;
-        } else if (option == "--fingerprint") {
-            run.ssh.host_key.fingerprint = v;
-        } else if (option == "-c") {
-            run.ssh.ciphers.emplace_back(v);
-        } else if (option == "-b") {
+        if (option == "-b") {
             run.batch_file = std::string(v);
         } else if (option == "--sftp-version") {
             ok = parse_number(v, run.engine.max_version) && run.engine.max_version >= sftp::kMinVersion &&

@@ -13,10 +13,10 @@ SftpSession::SftpSession(SshClient& ssh, sftp::ClientConfig config)
 
 void SftpSession::run_until(const std::function<bool()>& done) {
     while (true) {
-        while (auto bytes = m_engine.take_output()) m_ssh.channel_write(m_channel, ssh::ByteView(*bytes));
+        send_output();
         if (done()) return;
         if (m_engine.failed()) throw std::runtime_error("sftp: " + *m_engine.failure());
-        const auto data = m_ssh.channel_read(m_channel);
+        auto data = m_ssh.channel_read(m_channel, std::move(m_received));
         if (!data) {
             m_engine.receive_eof();
             if (done()) return;
@@ -24,6 +24,15 @@ void SftpSession::run_until(const std::function<bool()>& done) {
                                      (m_engine.failure() ? ": " + *m_engine.failure() : std::string()));
         }
         m_engine.receive(ssh::ByteView(*data));
+        m_received = std::move(*data);
+    }
+}
+
+void SftpSession::send_output() {
+    while (m_engine.has_output()) {
+        auto bytes = *m_engine.take_output(std::move(m_sent));
+        m_ssh.channel_write(m_channel, ssh::ByteView(bytes));
+        m_sent = std::move(bytes);
     }
 }
 

@@ -36,9 +36,16 @@ public:
     }
 
 private:
+    void send_output();
+
     SshClient& m_ssh;
     std::uint32_t m_channel;
     sftp::ClientEngine m_engine;
+    // The buffers of the last requests sent and the last replies handled, handed back for the
+    // next ones: a transfer then moves gigabytes through the same few buffers instead of
+    // growing (and faulting in) fresh ones for every batch.
+    ssh::Bytes m_sent;
+    ssh::Bytes m_received;
 };
 
 }  // namespace wharf::cli

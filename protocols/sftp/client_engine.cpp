@@ -60,12 +60,29 @@ std::uint32_t reply_id(const Reply& reply) {
 
 }  // namespace
 
+std::string printable(std::string_view text) {
+    std::string out;
+    out.reserve(text.size());
+    for (const char c : text) {
+        const auto byte = static_cast<unsigned char>(c);
+        if (byte < 0x20 || byte == 0x7f) {
+            static constexpr char kHex[] = "0123456789abcdef";
+            out += "\\x";
+            out += kHex[byte >> 4];
+            out += kHex[byte & 0xf];
+        } else {
+            out += c;
+        }
+    }
+    return out;
+}
+
 std::string describe(const ClientFailure& failure) {
     const auto code = static_cast<std::uint32_t>(failure.error);
     std::string name(status_name(code));
     if (name.empty()) name = "SSH_FX_" + std::to_string(code);
     const std::string text =
-        failure.message.empty() ? std::string(status_message(code)) : failure.message;
+        failure.message.empty() ? std::string(status_message(code)) : printable(failure.message);
     return name + " (" + text + ")";
 }
 
@@ -96,7 +113,8 @@ OpenMode open_for_writing() noexcept {
 // ---- lifecycle ----------------------------------------------------------------------------------
 
 ClientEngine::ClientEngine(ClientConfig config)
-    : m_config(config), m_reader(config.max_packet_length) {
+    : m_config(config), m_reader(config.max_packet_length), m_output(config.max_packet_length),
+      m_check(config.max_packet_length) {
     if (config.max_version < kMinVersion || config.max_version > kMaxVersion) {
         throw std::invalid_argument("sftp client: max_version must be 3..6, not " +
                                     std::to_string(config.max_version));
@@ -104,7 +122,7 @@ ClientEngine::ClientEngine(ClientConfig config)
     if (config.max_outstanding == 0) {
         throw std::invalid_argument("sftp client: max_outstanding must be at least 1");
     }
-    m_output = encode_packet(Init{config.max_version, {}}, config.max_version);
+    m_output.write(Init{config.max_version, {}}, config.max_version);
 }
 
 ClientEngine::~ClientEngine() = default;
@@ -124,18 +142,17 @@ std::uint32_t ClientEngine::max_data_length() const noexcept {
     return m_config.max_packet_length - kWriteHeader;
 }
 
-std::optional<ssh::Bytes> ClientEngine::take_output() {
-    if (m_output.empty()) return std::nullopt;
-    ssh::Bytes bytes;
-    bytes.swap(m_output);
-    return bytes;
+std::optional<ssh::Bytes> ClientEngine::take_output(ssh::Bytes spare) {
+    if (m_output.pending().empty()) return std::nullopt;
+    return m_output.take(std::move(spare));
 }
 
 // ---- intake ---------------------------------------------------------------------------------------
 
 void ClientEngine::receive(ssh::ByteView bytes) {
     if (failed()) return;
-    // Requests issued by callbacks wait until every packet of this read is handled.
+    // Queued requests wait until every packet of this read is handled, then go out in one go
+    // (a callback's request with room and nothing queued goes out at once, see issue()).
     struct Handling {
         bool& flag;
         explicit Handling(bool& f) : flag(f) { flag = true; }
@@ -253,9 +270,15 @@ std::uint32_t ClientEngine::issue(Request message, Outstanding outstanding) {
         outstanding.abandon(ClientFailure{StatusCode::connection_lost, "sftp: " + *m_failure});
         return id;
     }
-    PacketWriter writer(m_config.max_packet_length);
-    writer.write(message, m_server->version);
-    m_queue.push_back(Queued{id, writer.take(), std::move(outstanding)});
+    if (m_queue.empty() && m_outstanding.size() < m_config.max_outstanding) {
+        // Room on the wire and nothing queued ahead of it: out now, in issue order still.
+        m_output.write(message, m_server->version);
+        m_outstanding.emplace(id, std::move(outstanding));
+        return id;
+    }
+    m_check.write(message, m_server->version);
+    m_check_buffer = m_check.take(std::move(m_check_buffer));
+    m_queue.push_back(Queued{id, std::move(message), std::move(outstanding)});
     if (!m_handling) send_queued();
     return id;
 }
@@ -264,7 +287,7 @@ void ClientEngine::send_queued() {
     while (!m_queue.empty() && m_outstanding.size() < m_config.max_outstanding) {
         Queued next = std::move(m_queue.front());
         m_queue.pop_front();
-        m_output.insert(m_output.end(), next.packet.begin(), next.packet.end());
+        m_output.write(next.message, m_server->version);
         m_outstanding.emplace(next.id, std::move(next.outstanding));
     }
 }

@@ -61,8 +61,12 @@ template <class T>
 using ClientResult = protocol::Outcome<T, ClientFailure>;
 
 // "SSH_FX_NO_SUCH_FILE (No such file)": the code's name and the server's message, for logs and
-// command-line errors.
+// command-line errors. The message goes through printable(): it is the server's text.
 [[nodiscard]] std::string describe(const ClientFailure& failure);
+
+// `text` with control characters (C0 and DEL) as \xNN, so text from a server cannot move the
+// cursor, clear the screen or forge lines when printed on an operator's terminal or log.
+[[nodiscard]] std::string printable(std::string_view text);
 
 // What the server's VERSION packet told us. The typed fields are set when the server sent the
 // extension and its data decoded; data that does not decode is kept only in `extensions`
@@ -109,9 +113,11 @@ public:
     void receive_eof();
 
     // ---- outputs --------------------------------------------------------------------------
-    // Request bytes to send, or nullopt when there are none.
-    [[nodiscard]] std::optional<ssh::Bytes> take_output();
-    [[nodiscard]] bool has_output() const noexcept { return !m_output.empty(); }
+    // Request bytes to send, or nullopt when there are none. `spare`: a buffer the caller is
+    // done with (the bytes of an earlier call, sent), reused for the next requests so a long
+    // transfer does not grow and fault in a fresh buffer for every batch.
+    [[nodiscard]] std::optional<ssh::Bytes> take_output(ssh::Bytes spare = {});
+    [[nodiscard]] bool has_output() const noexcept { return !m_output.pending().empty(); }
 
     // ---- getters --------------------------------------------------------------------------
     // VERSION arrived and requests may be issued.
@@ -211,7 +217,7 @@ private:
     };
     struct Queued {
         std::uint32_t id;
-        ssh::Bytes packet;  // framed at issue time, so misuse throws to the caller
+        Request message;  // framed when it goes out (and once at issue time, as a check)
         Outstanding outstanding;
     };
 
@@ -237,7 +243,13 @@ private:
 
     ClientConfig m_config;
     PacketReader m_reader;
-    ssh::Bytes m_output;
+    // Requests are framed straight onto the output when they can go out at once (a WRITE's
+    // data is copied once here, not framed and then copied again).
+    PacketWriter m_output;
+    // Requests that must wait are framed here first, only so that misuse throws to the caller;
+    // the buffer is kept for the next one.
+    PacketWriter m_check;
+    ssh::Bytes m_check_buffer;
     std::optional<ServerInfo> m_server;
     std::optional<std::string> m_failure;
     std::map<std::uint32_t, Outstanding> m_outstanding;

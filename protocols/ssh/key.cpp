@@ -214,13 +214,33 @@ std::size_t PublicKey::bits() const noexcept {
     return row_for(m_type).bits;
 }
 
-std::string PublicKey::fingerprint_sha256() const {
-    const auto hash = Botan::HashFunction::create_or_throw("SHA-256");
-    std::string encoded = Botan::base64_encode(hash->process(m_blob));
-    while (!encoded.empty() && encoded.back() == '=') {
-        encoded.pop_back();  // OpenSSH prints the digest without padding
+namespace {
+
+// OpenSSH prints base64 digests without padding.
+std::string unpadded_base64_digest(std::string_view hash_name, ByteView blob) {
+    const auto hash = Botan::HashFunction::create_or_throw(std::string(hash_name));
+    std::string encoded = Botan::base64_encode(hash->process(blob.data(), blob.size()));
+    while (!encoded.empty() && encoded.back() == '=') encoded.pop_back();
+    return encoded;
+}
+
+}  // namespace
+
+std::string PublicKey::fingerprint_sha256() const { return "SHA256:" + unpadded_base64_digest("SHA-256", m_blob); }
+
+std::string PublicKey::fingerprint_sha1() const { return "SHA1:" + unpadded_base64_digest("SHA-1", m_blob); }
+
+std::string PublicKey::fingerprint_md5() const {
+    const auto hash = Botan::HashFunction::create_or_throw("MD5");
+    const auto digest = hash->process(m_blob);
+    static constexpr std::string_view hex_digits = "0123456789abcdef";
+    std::string text = "MD5";
+    for (const auto byte : digest) {
+        text += ':';
+        text += hex_digits[byte >> 4];
+        text += hex_digits[byte & 0x0f];
     }
-    return "SHA256:" + encoded;
+    return text;
 }
 
 std::string PublicKey::to_openssh(std::string_view comment) const {

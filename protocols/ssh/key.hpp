@@ -65,6 +65,12 @@ public:
     [[nodiscard]] const Bytes& blob() const noexcept { return m_blob; }
     // "SHA256:" and the unpadded base64 of SHA-256(blob), as ssh-keygen -l prints it.
     [[nodiscard]] std::string fingerprint_sha256() const;
+    // "SHA1:" and the unpadded base64 of SHA-1(blob) (ssh-keygen -l -E sha1), for partners
+    // who still pin that digest.
+    [[nodiscard]] std::string fingerprint_sha1() const;
+    // "MD5:" and MD5(blob) as colon-separated lowercase hex pairs (ssh-keygen -l -E md5), the
+    // form older servers and documents show.
+    [[nodiscard]] std::string fingerprint_md5() const;
     // "type base64-blob" and " comment" if the comment is non-empty (no newline).
     [[nodiscard]] std::string to_openssh(std::string_view comment = {}) const;
 

@@ -8,6 +8,7 @@
 // recorded against the exact server fuzz_engine_server.cpp runs, then checked by replaying
 // them into a fresh copy of that server byte by byte, as the harness does.
 #include "tests/fuzz/engine_server_setup.hpp"
+#include "tests/fuzz/sftp_client_setup.hpp"
 #include "tests/fuzz/sftp_server_setup.hpp"
 #include "tests/fuzz/transport_suites.hpp"
 
@@ -487,6 +488,92 @@ void sftp_corpus() {
     check_sftp_seed("version-select", select, false);
     write("sftp_server", "version-select", select.bytes);
 }
+
+// ---------------------------------------------------------------------------------------------
+// sftp_client: a script (the harness's header bytes) and what the fuzz_sftp_server server sent
+// our client running it, recorded in memory; then replayed as the harness does, where no
+// invariant may break and, fed in pieces, every request must complete without the engine failing.
+
+// Runs the script against the server; returns the server's bytes.
+ssh::Bytes record_sftp_client(const ssh::Bytes& header) {
+    const auto script = fuzz::parse_sftp_client_script(ssh::ByteView(header));
+    sftp_test::FakeFs fs;
+    fuzz::seed_sftp_files(fs);
+    sftp::ServerEngine server(fs, fuzz::sftp_server_config(false));
+    fuzz::CompletionLedger ledger;
+    sftp::ClientEngine client(script.config);
+    ssh::Bytes sent;
+    bool issued = false;
+    for (bool moved = true; moved;) {
+        moved = false;
+        while (auto out = client.take_output()) {
+            server.receive(ssh::ByteView(*out));
+            moved = true;
+        }
+        while (auto out = server.take_output()) {
+            sent.insert(sent.end(), out->begin(), out->end());
+            client.receive(ssh::ByteView(*out));
+            moved = true;
+            if (!issued && client.ready()) {
+                issued = true;
+                fuzz::issue_sftp_client_ops(client, script, ledger);
+            }
+        }
+    }
+    if (client.failed() || !client.idle() || !ledger.all_completed_once()) {
+        throw std::runtime_error("sftp_client: a recording did not finish: " + client.failure().value_or(""));
+    }
+    return sent;
+}
+
+void sftp_client_corpus() {
+    using Op = fuzz::SftpClientOp;
+    const auto op = [](Op kind, std::uint8_t parameter = 0) { return fuzz::sftp_client_op(kind, parameter); };
+    struct Seed {
+        std::string name;
+        std::uint8_t config;  // version - 3 | outstanding << 2 | in flight << 4 | request size << 6
+        std::uint8_t upload_thousands;
+        std::vector<std::uint8_t> ops;
+    };
+    const std::vector<Seed> seeds{
+        {"v3-files", 0 | 3 << 2, 0,
+         {op(Op::op_open_read), op(Op::op_read, 1), op(Op::op_fstat), op(Op::op_close), op(Op::op_stat, 1),
+          op(Op::op_lstat), op(Op::op_setstat), op(Op::op_opendir, 1), op(Op::op_readdir, 1),
+          op(Op::op_mkdir), op(Op::op_rmdir), op(Op::op_realpath), op(Op::op_readlink),
+          op(Op::op_symlink), op(Op::op_remove)}},
+        {"v4-extensions", 1 | 3 << 2, 0,
+         {op(Op::op_open_write), op(Op::op_write, 2), op(Op::op_fsetstat), op(Op::op_fsync),
+          op(Op::op_fstatvfs), op(Op::op_check_file_handle), op(Op::op_copy_data, 3), op(Op::op_statvfs),
+          op(Op::op_check_file_name, 1), op(Op::op_space_available), op(Op::op_limits),
+          op(Op::op_home_directory), op(Op::op_link), op(Op::op_posix_rename), op(Op::op_close)}},
+        {"v5-transfers-queued", 2 | 0 << 2 | 1 << 4 | 0 << 6, 0,
+         {op(Op::op_download), op(Op::op_stat), op(Op::op_opendir), op(Op::op_readdir),
+          op(Op::op_rename, 1)}},
+        {"v6-transfers", 3 | 3 << 2 | 1 << 4 | 1 << 6, 1,
+         {op(Op::op_upload), op(Op::op_download), op(Op::op_download, 2), op(Op::op_realpath, 1),
+          op(Op::op_link, 1), op(Op::op_stat), op(Op::op_upload, 3), op(Op::op_download, 3)}},
+        {"v3-upload-pipelined", 0 | 2 << 2 | 2 << 4 | 1 << 6, 3,
+         {op(Op::op_upload), op(Op::op_upload, 2), op(Op::op_download, 1)}},
+    };
+    for (const auto& seed : seeds) {
+        ssh::Bytes input{seed.config, static_cast<std::uint8_t>(seed.upload_thousands << 4 | seed.ops.size())};
+        input.insert(input.end(), seed.ops.begin(), seed.ops.end());
+        const ssh::Bytes server = record_sftp_client(input);
+        input.insert(input.end(), server.begin(), server.end());
+        // Fed whole, replies arrive for requests the engine has not sent yet (those issued by
+        // callbacks, or queued behind max_outstanding, go out when receive() returns), which it
+        // rightly refuses; in pieces no two replies come in one receive(), as with a real server.
+        for (const std::size_t chunk : {input.size() + 1, std::size_t{1}, std::size_t{7}}) {
+            const auto outcome = fuzz::run_sftp_client(ssh::ByteView(input), chunk);
+            if (outcome.broken || (outcome.failure && chunk <= input.size())) {
+                throw std::runtime_error("sftp_client seed " + seed.name + " does not replay: " +
+                                         outcome.broken.value_or(outcome.failure.value_or("")));
+            }
+        }
+        write("sftp_client", seed.name, input);
+    }
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -501,6 +588,7 @@ int main(int argc, char** argv) {
         messages_corpus();
         engine_corpus();
         sftp_corpus();
+        sftp_client_corpus();
     } catch (const std::exception& e) {
         std::fprintf(stderr, "fuzz_make_corpus: %s\n", e.what());
         return 1;

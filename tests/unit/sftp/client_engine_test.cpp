@@ -273,5 +273,82 @@ TEST_CASE("client engine: realpath and home directory", "[sftp][client]") {
     }
 }
 
+TEST_CASE("client engine: take_output fills the spare buffer it is handed", "[sftp][client]") {
+    sftp::ClientEngine client(sftp::ClientConfig{3, 64, sftp::kDefaultMaxPacketLength});
+    ssh::Bytes spare(4096, 0xee);  // stale bytes of an earlier call
+    const std::uint8_t* const storage = spare.data();
+    const auto init = client.take_output(std::move(spare));
+    REQUIRE(init.has_value());
+    CHECK(unframe(*init) == sftp::Packet{1, ssh::Bytes{0, 0, 0, 3}});
+    const auto version = sftp::encode_packet(sftp::Version{3, {}}, 3);
+    client.receive(ssh::ByteView(version));
+    REQUIRE(client.ready());
+
+    Answer<sftp::FileAttributes> first, second;
+    client.stat("/a", first.callback());
+    client.stat("/b", second.callback());
+    const auto requests = client.take_output();
+    REQUIRE(requests.has_value());
+    CHECK(requests->data() == storage);  // the spare's capacity, not a fresh buffer
+    // Exactly the two requests: nothing of the spare's old contents.
+    sftp::PacketReader reader;
+    reader.feed(ssh::ByteView(*requests));
+    for (const char* path : {"/a", "/b"}) {
+        const auto packet = reader.next();
+        REQUIRE(packet.has_value());
+        CHECK(packet->type == static_cast<std::uint8_t>(sftp::PacketType::stat));
+        ssh::Reader body("SSH_FXP_STAT", ssh::ByteView(packet->body));
+        (void)body.uint32("id");
+        CHECK(body.text("path") == path);
+    }
+    CHECK(reader.buffered() == 0);
+    CHECK_FALSE(client.take_output(ssh::Bytes(16, 0xee)).has_value());
+    CHECK_FALSE(client.has_output());
+}
+
+TEST_CASE("client engine: a queued request is checked when issued, framed when it goes out",
+          "[sftp][client]") {
+    sftp::ClientEngine client(sftp::ClientConfig{3, 1, sftp::kDefaultMaxPacketLength});
+    (void)client.take_output();  // INIT
+    const auto version = sftp::encode_packet(sftp::Version{3, {}}, 3);
+    client.receive(ssh::ByteView(version));
+    REQUIRE(client.ready());
+    const auto stat_path = [](const ssh::Bytes& framed) {
+        const sftp::Packet packet = unframe(framed);
+        CHECK(packet.type == static_cast<std::uint8_t>(sftp::PacketType::stat));
+        ssh::Reader body("SSH_FXP_STAT", ssh::ByteView(packet.body));
+        const std::uint32_t id = body.uint32("id");
+        return std::pair{id, body.text("path")};
+    };
+
+    Answer<sftp::FileAttributes> first, second;
+    client.stat("/a", first.callback());  // takes the one slot
+    const ssh::Bytes too_big(client.max_data_length() + 1, 'x');
+    CHECK_THROWS_AS(client.write(std::string(256, 'h'), 0, too_big, [](auto) {}),
+                    std::length_error);
+    client.stat("/b", second.callback());  // waits for the slot
+    CHECK(client.outstanding() == 1);
+    CHECK(client.queued() == 1);
+    const auto sent = client.take_output();
+    REQUIRE(sent.has_value());
+    const auto [first_id, first_path] = stat_path(*sent);  // "/a" alone
+    CHECK(first_path == "/a");
+
+    const auto reply = sftp::encode_packet(sftp::Attrs{first_id, {}}, 3);
+    client.receive(ssh::ByteView(reply));
+    CHECK(first.result.has_value());
+    CHECK(client.queued() == 0);
+    const auto next = client.take_output();
+    REQUIRE(next.has_value());
+    CHECK(stat_path(*next).second == "/b");
+}
+
 }  // namespace
 }  // namespace sftp_test
+
+TEST_CASE("describe() keeps a server's control characters off the terminal", "[client]") {
+    const wharf::sftp::ClientFailure failure{wharf::sftp::StatusCode::failure, "gone\x1b[2J\r\nFAKE: ok\x7f"};
+    CHECK(wharf::sftp::describe(failure) == "SSH_FX_FAILURE (gone\\x1b[2J\\x0d\\x0aFAKE: ok\\x7f)");
+    CHECK(wharf::sftp::printable("plain UTF-8 \xc3\xa9 stays") == "plain UTF-8 \xc3\xa9 stays");
+    CHECK(wharf::sftp::describe({wharf::sftp::StatusCode::eof, ""}) == "SSH_FX_EOF (End of file)");
+}
