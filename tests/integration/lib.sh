@@ -136,3 +136,30 @@ start_private_sshd() {
   for _ in $(seq 100); do (echo > "/dev/tcp/127.0.0.1/$SSHD_PORT") 2>/dev/null && return 0; sleep 0.05; done
   fail "private sshd did not open port $SSHD_PORT: $(cat "$WORK/sshd/log")"
 }
+
+# start_sftp_client_peers [sshd]: the peers of the `wharf sftp` tests. A client key
+# $WORK/client/id_ed25519; wharfd on $port serving user alice (root $WORK/data/alice) with its
+# host key in $WORK/client/known_hosts; with "sshd", also a private OpenSSH sshd with
+# internal-sftp (SSHD_PORT, files under $WORK/sshd_files) and its host key in
+# $WORK/client/sshd_known_hosts. Sets port and me (the local user sshd logs in).
+start_sftp_client_peers() {
+  port=$(free_port)
+  me=$(id -un)
+  mkdir -p "$WORK/data/alice" "$WORK/client" "$WORK/sshd_files"
+  ssh-keygen -q -t ed25519 -N '' -f "$WORK/client/id_ed25519"
+  cat > "$WORK/wharf.yaml" <<YAML
+server: {state_dir: state, workers: 1, shutdown_grace: 2s}
+ssh: {listen: ["127.0.0.1:$port"]}
+users:
+  - name: alice
+    root: data/alice
+    authorized_keys: ["$(cat "$WORK/client/id_ed25519.pub")"]
+YAML
+  start_wharfd --config "$WORK/wharf.yaml"
+  wait_for_event server.ready
+  echo "[127.0.0.1]:$port $(cut -d' ' -f1-2 "$WORK/state/ssh_host_ed25519_key.pub")" > "$WORK/client/known_hosts"
+  if [[ ${1:-} == sshd ]]; then
+    start_private_sshd "$WORK/client/id_ed25519.pub" "Subsystem sftp internal-sftp"
+    echo "[127.0.0.1]:$SSHD_PORT $(cat "$SSHD_HOST_KEY")" > "$WORK/client/sshd_known_hosts"
+  fi
+}

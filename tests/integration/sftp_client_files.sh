@@ -8,20 +8,7 @@
 # result is checked on disk, every failure by exit status and message.
 source "$(dirname "$0")/lib.sh"
 
-port=$(free_port)
-mkdir -p "$WORK/data/alice" "$WORK/client"
-ssh-keygen -q -t ed25519 -N '' -f "$WORK/client/id_ed25519"
-cat > "$WORK/wharf.yaml" <<YAML
-server: {state_dir: state, workers: 1, shutdown_grace: 2s}
-ssh: {listen: ["127.0.0.1:$port"]}
-users:
-  - name: alice
-    root: data/alice
-    authorized_keys: ["$(cat "$WORK/client/id_ed25519.pub")"]
-YAML
-start_wharfd --config "$WORK/wharf.yaml"
-wait_for_event server.ready
-echo "[127.0.0.1]:$port $(cut -d' ' -f1-2 "$WORK/state/ssh_host_ed25519_key.pub")" > "$WORK/client/known_hosts"
+start_sftp_client_peers
 
 # ---- helpers -----------------------------------------------------------------------------------
 # A site is one server at one version: SITE names it, site_sftp COMMAND ARGS... runs one wharf

@@ -8,23 +8,7 @@
 # upload, atomic on wharfd, leaves nothing under its name, so put --resume sends it whole.
 source "$(dirname "$0")/lib.sh"
 
-port=$(free_port)
-me=$(id -un)
-mkdir -p "$WORK/data/alice" "$WORK/client" "$WORK/sshd_files"
-ssh-keygen -q -t ed25519 -N '' -f "$WORK/client/id_ed25519"
-cat > "$WORK/wharf.yaml" <<YAML
-server: {state_dir: state, workers: 1, shutdown_grace: 2s}
-ssh: {listen: ["127.0.0.1:$port"]}
-users:
-  - name: alice
-    root: data/alice
-    authorized_keys: ["$(cat "$WORK/client/id_ed25519.pub")"]
-YAML
-start_wharfd --config "$WORK/wharf.yaml"
-wait_for_event server.ready
-echo "[127.0.0.1]:$port $(cut -d' ' -f1-2 "$WORK/state/ssh_host_ed25519_key.pub")" > "$WORK/client/known_hosts"
-start_private_sshd "$WORK/client/id_ed25519.pub" "Subsystem sftp internal-sftp"
-echo "[127.0.0.1]:$SSHD_PORT $(cat "$SSHD_HOST_KEY")" > "$WORK/client/sshd_known_hosts"
+start_sftp_client_peers sshd
 
 C="$WORK/client"
 SIZE=$((64 * 1024 * 1024))
