@@ -7,6 +7,14 @@
 
 namespace wharf::cli {
 
+void fail(const std::string& operation, sftp::StatusCode code, std::string message) {
+    throw OperationFailed(operation + ": " + sftp::describe(sftp::ClientFailure{code, std::move(message)}));
+}
+
+bool is_missing(sftp::StatusCode code) {
+    return code == sftp::StatusCode::no_such_file || code == sftp::StatusCode::no_such_path;
+}
+
 std::string SftpContext::remote(std::string_view path) const {
     if (m_remote_directory.empty() || path.starts_with('/')) return std::string(path);
     if (path.empty() || path == ".") return m_remote_directory;

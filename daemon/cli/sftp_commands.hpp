@@ -46,6 +46,13 @@ T checked(sftp::ClientResult<T> result, const std::string& operation) {
     if constexpr (!std::is_void_v<T>) return std::move(result.value());
 }
 
+// Throws OperationFailed("OPERATION: SSH_FX_NAME (message)") for a failure the client finds
+// itself (a local check, an answer that does not fit).
+[[noreturn]] void fail(const std::string& operation, sftp::StatusCode code, std::string message);
+
+// The path (or a component of it) does not exist.
+[[nodiscard]] bool is_missing(sftp::StatusCode code);
+
 // What every command runs against.
 class SftpContext {
 public:

@@ -24,12 +24,6 @@ namespace {
 
 using sftp::StatusCode;
 
-[[noreturn]] void fail(const std::string& operation, StatusCode code, std::string message) {
-    throw OperationFailed(operation + ": " + sftp::describe(sftp::ClientFailure{code, std::move(message)}));
-}
-
-bool is_missing(StatusCode code) { return code == StatusCode::no_such_file || code == StatusCode::no_such_path; }
-
 template <class T>
 std::optional<T> parse_number(std::string_view text, int base = 10) {
     T value{};

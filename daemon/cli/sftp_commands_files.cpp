@@ -23,12 +23,6 @@ namespace {
 
 using sftp::StatusCode;
 
-[[noreturn]] void fail(const std::string& operation, StatusCode code, std::string message) {
-    throw OperationFailed(operation + ": " + sftp::describe(sftp::ClientFailure{code, std::move(message)}));
-}
-
-bool is_missing(StatusCode code) { return code == StatusCode::no_such_file || code == StatusCode::no_such_path; }
-
 // "dir" + "name" the way remote_matches() split them ("." when the pattern had no '/').
 std::string join(const std::string& directory, const std::string& name) {
     if (directory == ".") return name;
