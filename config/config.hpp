@@ -74,20 +74,57 @@ struct SshSettings {
     unsigned per_source_max_startups = 0;  ///< unauthenticated connections per address; 0: no limit
 };
 
+/// OFTP protocol levels (SSIDLEV), lowest first; a session runs at the lower of both sides'.
+enum class OftpVersion { v1_2, v1_3, v1_4, v2_0 };
+std::string_view oftp_version_name(OftpVersion version);  ///< "1.2" ... "2.0"
+
+/// SSIDSR: whether a station sends, receives or does both in a session.
+enum class OftpCapability { send, receive, both };
+std::string_view oftp_capability_name(OftpCapability capability);  ///< "send", "receive", "both"
+
+/// How often a receiver makes received data durable and records the restart point.
+struct OftpCheckpoint {
+    enum class Unit { bytes, buffers };
+    std::uint64_t every = 4 * 1024 * 1024;
+    Unit unit = Unit::bytes;
+};
+
+/// What we offer in SSID and how we time a session (`oftp.protocol`, and per partner on top).
+/// Negotiation lowers each value to the partner's; these are our upper bounds.
+struct OftpProtocol {
+    OftpVersion max_version = OftpVersion::v2_0;
+    unsigned exchange_buffer = 2048;  ///< SSIDSDEB octets, 128..99999
+    unsigned credit = 99;             ///< SSIDCRED buffers, 1..999
+    bool compression = false;         ///< SSIDCMPR: offer buffer compression (RFC 5024 7.3)
+    bool restart = true;              ///< SSIDREST: offer restart of broken transfers
+    OftpCapability capability = OftpCapability::both;
+    /// The RFC 5024 section 9 "inactivity timer": how long we wait for a response the protocol
+    /// requires (SSID, SFPA, EFPA, credit, ...) before ending the session.
+    Duration response_timeout = std::chrono::seconds(60);
+    /// No octet either way for this long ends the session; 0: off.
+    Duration inactivity_timeout = std::chrono::seconds(0);
+    OftpCheckpoint checkpoint;
+};
+
+/// Our TLS identity for `tls_listen` (and as client certificate when calling partners over TLS).
 struct OftpTls {
-    std::filesystem::path certificate;
-    std::filesystem::path private_key;
-    std::filesystem::path client_ca;  ///< empty: client certificates are not verified
+    std::filesystem::path certificate;  ///< PEM chain, leaf first
+    std::filesystem::path private_key;  ///< PEM (PKCS#8)
+    std::filesystem::path client_ca;  ///< empty: client certificates are checked against partners' tls only
     bool require_client_cert = false;
 };
 
 struct OftpSettings {
-    std::vector<ListenAddress> listen;
-    std::vector<ListenAddress> tls_listen;
-    std::string ssid;      ///< our Odette identification code
-    std::string sfid;      ///< our default file destination/origin
-    std::string password;  ///< SSIDPSWD we send; OFTP carries it in clear by design
+    std::vector<ListenAddress> listen;      ///< plain TCP; a port left out is 3305
+    std::vector<ListenAddress> tls_listen;  ///< TLS; a port left out is 6619
+    std::string ssid;      ///< our Odette identification code (SSIDCODE)
+    std::string sfid;      ///< our file destination/origin (SFIDDEST of files for us); default ssid
+    /// Further SFIDs we accept files for (departments, systems behind us).
+    std::vector<std::string> sub_stations;
+    std::string password;  ///< SSIDPSWD we send unless a partner sets its own; may be empty
     std::optional<OftpTls> tls;
+    OftpProtocol protocol;  ///< defaults for every partner
+    std::filesystem::path state_dir;  ///< restart points, queued EERP/NERP; default <server.state_dir>/oftp
 };
 
 /// The SFTP subsystem (`sftp:`), shared by every SSH listener.
@@ -183,19 +220,51 @@ struct User {
     bool address_allowed(std::string_view remote) const;
 };
 
+/// Calling a partner: whenever outbox files or responses are pending for it, and every
+/// `interval` if set; failed calls are retried after `retry_initial`, doubling up to `retry_max`.
 struct PartnerConnect {
-    ListenAddress address;
+    ListenAddress address;  ///< a port left out is 3305, or 6619 with tls
     bool tls = false;
+    Duration interval = std::chrono::seconds(0);  ///< 0: call only when something is pending
+    Duration retry_initial = std::chrono::seconds(30);
+    Duration retry_max = std::chrono::minutes(30);
+    unsigned max_attempts = 0;  ///< failed calls in a row before giving up until new work; 0: never
 };
+
+/// Certificates the partner's TLS peer may present (as server when we call, as client when it
+/// calls us): the exact certificate, one issued by the CA, or either when both are set.
+struct PartnerTls {
+    std::filesystem::path certificate;
+    std::filesystem::path ca;
+};
+
+/// What happens when a received file's inbox name is taken.
+enum class OverwritePolicy { never, always, rename };
+std::string_view overwrite_policy_name(OverwritePolicy policy);
+
+/// Placeholders allowed in Partner::inbox_naming, spelled {name}.
+inline constexpr std::array<std::string_view, 7> inbox_naming_placeholders{
+    "originator", "destination", "dsn", "date", "time", "counter", "partner"};
 
 struct Partner {
     std::string name;
-    std::string ssid;
+    std::string ssid;  ///< the SSIDCODE it presents
+    /// The SSIDPSWD it must present: plain (1-8 characters) or a hash ($argon2id$, $2b$, $6$).
     std::string password;
-    std::vector<std::string> sfids;
-    std::filesystem::path inbox;
-    std::filesystem::path outbox;
+    std::string send_password;  ///< SSIDPSWD we present to it (oftp.password unless set)
+    std::string sfid;  ///< where our outbox files are addressed (SFIDDEST); default ssid
+    std::vector<std::string> originators;   ///< SFIDORIG it may use; default [sfid]
+    std::vector<std::string> destinations;  ///< SFIDDEST it may address; default oftp.sfid and sub_stations
+    std::filesystem::path inbox;   ///< empty only for a send-only partner
+    std::string inbox_naming = "{originator}/{dsn}.{date}{time}";  ///< relative to inbox
+    OverwritePolicy overwrite = OverwritePolicy::rename;
+    bool detect_duplicates = true;  ///< same DSN, date and time again -> SFNA/NERP duplicate
+    std::filesystem::path outbox;  ///< empty only for a receive-only partner
+    OftpProtocol protocol;  ///< oftp.protocol with this partner's overrides
+    std::optional<PartnerTls> tls;
     std::optional<PartnerConnect> connect;
+
+    bool password_is_hash() const { return password.starts_with('$'); }
 };
 
 struct Config {
@@ -210,6 +279,7 @@ struct Config {
 
     const User* find_user(std::string_view name) const;
     const EventHooks& hooks_for(HookEvent event) const { return hooks.at(static_cast<std::size_t>(event)); }
+    const Partner* find_partner(std::string_view name) const;
     const Partner* find_partner_by_ssid(std::string_view ssid) const;
 };
 

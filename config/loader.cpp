@@ -2,8 +2,8 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <fstream>
-#include <map>
 #include <sstream>
 
 #include "config/detail/sections.hpp"
@@ -12,15 +12,27 @@ namespace wharf::config {
 
 namespace {
 
+bool is_wildcard(const ListenAddress& address) {
+    return address.host.empty() || address.host == "0.0.0.0" || address.host == "::";
+}
+
+// Two listeners collide on the same address and port, and on the same port when either one
+// listens on every address (bind() refuses the second).
 void check_listen_conflicts(detail::Context& ctx, const YAML::Node& root, const Config& config) {
-    std::map<std::string, std::string> owners;
+    std::vector<std::pair<ListenAddress, std::string>> owners;
     auto claim = [&](const std::vector<ListenAddress>& list, std::string_view owner, const char* key) {
         for (const auto& address : list) {
-            const auto [it, inserted] = owners.emplace(address.to_string(), std::string(owner));
-            if (!inserted) {
-                ctx.diagnostics.error(root[key], fmt::format("{}: {} is already used by {}", owner,
-                                                             address.to_string(), it->second));
+            const auto taken = std::find_if(owners.begin(), owners.end(), [&](const auto& other) {
+                return other.first.port == address.port &&
+                       (other.first == address || is_wildcard(other.first) || is_wildcard(address));
+            });
+            if (taken != owners.end()) {
+                ctx.diagnostics.error(root[key], fmt::format("{}: {} is already used by {} ({})", owner,
+                                                             address.to_string(), taken->second,
+                                                             taken->first.to_string()));
+                continue;
             }
+            owners.emplace_back(address, std::string(owner));
         }
     };
     if (config.ssh) claim(config.ssh->listen, "ssh.listen", "ssh");
@@ -53,8 +65,9 @@ std::shared_ptr<const Config> parse_document(const YAML::Node& root, detail::Dia
         if (const auto node = top.get("oftp"); detail::present(node)) config->oftp = detail::parse_oftp(ctx, node);
         if (const auto node = top.get("users"); detail::present(node)) config->users = detail::parse_users(ctx, node);
         if (const auto node = top.get("partners"); detail::present(node)) {
-            config->partners = detail::parse_partners(ctx, node);
+            config->partners = detail::parse_partners(ctx, node, config->oftp ? &*config->oftp : nullptr);
         }
+        detail::finish_oftp(ctx, root, *config);
         check_listen_conflicts(ctx, root, *config);
     }
     if (!diagnostics.empty()) throw ConfigError(diagnostics.take());

@@ -1,4 +1,4 @@
-// Parsers for the `server`, `ssh` and `oftp` sections.
+// Parsers for the `server`, `ssh` and `sftp` sections (`oftp` is in sections_oftp.cpp).
 #include <fmt/format.h>
 
 #include <fmt/ranges.h>
@@ -15,8 +15,6 @@ namespace {
 
 constexpr std::uint64_t max_workers = 1024;
 constexpr std::size_t max_banner_bytes = 8192;
-constexpr std::size_t max_odette_id = 25;  // RFC 5024 SSIDCODE is an(25)
-constexpr std::size_t max_oftp_password = 8;  // SSIDPSWD is an(8)
 
 std::optional<LogLevel> log_level_from(std::string_view text) {
     if (text == "trace") return LogLevel::trace;
@@ -52,17 +50,6 @@ LogSettings parse_log(Context& ctx, const YAML::Node& node) {
         }
     }
     return log;
-}
-
-// An Odette ID or SFID: upper-case letters, digits and the few punctuation marks RFC 5024 allows.
-bool valid_odette_code(std::string_view text) {
-    if (text.empty() || text.size() > max_odette_id) return false;
-    for (const char c : text) {
-        const bool ok = (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == ' ' || c == '-' ||
-                        c == '.' || c == '/' || c == '&' || c == '(' || c == ')';
-        if (!ok) return false;
-    }
-    return true;
 }
 
 std::vector<std::string> read_names(Context& ctx, const YAML::Node& node, const std::string& what,
@@ -291,70 +278,6 @@ SftpSettings parse_sftp(Context& ctx, const YAML::Node& node) {
         }
     }
     return sftp;
-}
-
-OftpSettings parse_oftp(Context& ctx, const YAML::Node& node) {
-    OftpSettings oftp;
-    auto& d = ctx.diagnostics;
-    const Map map(node, "oftp", d, {"listen", "tls_listen", "ssid", "sfid", "password", "tls"});
-    if (const auto n = map.get("listen"); present(n)) oftp.listen = parse_listen(ctx, n, "oftp.listen");
-    if (const auto n = map.get("tls_listen"); present(n)) oftp.tls_listen = parse_listen(ctx, n, "oftp.tls_listen");
-    if (const auto n = map.require("ssid"); present(n)) {
-        if (auto text = read_string(d, n, "oftp.ssid")) {
-            if (!valid_odette_code(*text)) {
-                d.error(n, "oftp.ssid: an Odette ID is 1-25 characters of A-Z, 0-9 and space - . / & ( )");
-            }
-            oftp.ssid = std::move(*text);
-        }
-    }
-    oftp.sfid = oftp.ssid;
-    if (const auto n = map.get("sfid"); present(n)) {
-        if (auto text = read_string(d, n, "oftp.sfid")) {
-            if (!valid_odette_code(*text)) {
-                d.error(n, "oftp.sfid: an SFID is 1-25 characters of A-Z, 0-9 and space - . / & ( )");
-            }
-            oftp.sfid = std::move(*text);
-        }
-    }
-    if (const auto n = map.require("password"); present(n)) {
-        if (auto text = read_string(d, n, "oftp.password")) {
-            if (text->empty() || text->size() > max_oftp_password) {
-                d.error(n, "oftp.password: the OFTP password is 1-8 characters");
-            }
-            oftp.password = std::move(*text);
-        }
-    }
-    if (const auto n = map.get("tls"); present(n)) {
-        OftpTls tls;
-        const Map tls_map(n, "oftp.tls", d, {"certificate", "private_key", "client_ca", "require_client_cert"});
-        if (auto p = read_path(d, tls_map.require("certificate"), "oftp.tls.certificate", ctx.base_dir,
-                               PathCheck::existing_file)) {
-            tls.certificate = std::move(*p);
-        }
-        if (auto p = read_path(d, tls_map.require("private_key"), "oftp.tls.private_key", ctx.base_dir,
-                               PathCheck::existing_file)) {
-            tls.private_key = std::move(*p);
-        }
-        if (const auto ca = tls_map.get("client_ca"); present(ca)) {
-            if (auto p = read_path(d, ca, "oftp.tls.client_ca", ctx.base_dir, PathCheck::existing_file)) {
-                tls.client_ca = std::move(*p);
-            }
-        }
-        if (const auto req = tls_map.get("require_client_cert"); present(req)) {
-            tls.require_client_cert = read_bool(d, req, "oftp.tls.require_client_cert").value_or(false);
-            if (tls.require_client_cert && !present(tls_map.get("client_ca"))) {
-                d.error(req, "oftp.tls.require_client_cert: needs oftp.tls.client_ca to verify against");
-            }
-        }
-        oftp.tls = std::move(tls);
-    }
-    if (!oftp.tls_listen.empty() && !oftp.tls) {
-        d.error(map.get("tls_listen"), "oftp.tls_listen: needs an oftp.tls section (certificate, private_key)");
-    }
-    if (map.valid() && oftp.listen.empty() && oftp.tls_listen.empty()) {
-        d.error(node, "oftp: needs at least one of listen or tls_listen");
-    }
-    return oftp;
 }
 
 }  // namespace wharf::config::detail

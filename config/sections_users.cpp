@@ -1,4 +1,4 @@
-// Parsers for the `users` and `partners` sections.
+// Parser for the `users` section (`partners` is in sections_partners.cpp).
 #include <fmt/format.h>
 
 #include <algorithm>
@@ -332,63 +332,6 @@ std::vector<User> parse_users(Context& ctx, const YAML::Node& node) {
         users.push_back(std::move(user));
     }
     return users;
-}
-
-std::vector<Partner> parse_partners(Context& ctx, const YAML::Node& node) {
-    auto& d = ctx.diagnostics;
-    std::vector<Partner> partners;
-    if (!node.IsSequence()) {
-        d.error(node, "partners: expected a list of partners");
-        return partners;
-    }
-    for (const auto& item : node) {
-        const Map map(item, "partners[]", d, {"name", "ssid", "password", "sfids", "inbox", "outbox", "connect"});
-        if (!map.valid()) continue;
-        Partner partner;
-        partner.name = read_string(d, map.require("name"), "partners.name").value_or("");
-        const std::string prefix = fmt::format("partners[{}].", partner.name);
-        partner.ssid = read_string(d, map.require("ssid"), prefix + "ssid").value_or("");
-        partner.password = read_string(d, map.require("password"), prefix + "password").value_or("");
-        if (partner.password.size() > 8) d.error(map.get("password"), prefix + "password: the OFTP password is 1-8 characters");
-        if (const auto n = map.get("sfids"); present(n)) {
-            if (const auto items = read_sequence(d, n, prefix + "sfids")) {
-                for (const auto& sfid : *items) {
-                    if (auto text = read_string(d, sfid, prefix + "sfids")) partner.sfids.push_back(std::move(*text));
-                }
-            }
-        }
-        if (partner.sfids.empty()) partner.sfids.push_back(partner.ssid);
-        if (auto p = read_path(d, map.require("inbox"), prefix + "inbox", ctx.base_dir, PathCheck::existing_directory)) {
-            partner.inbox = std::move(*p);
-        }
-        if (auto p = read_path(d, map.require("outbox"), prefix + "outbox", ctx.base_dir, PathCheck::existing_directory)) {
-            partner.outbox = std::move(*p);
-        }
-        if (const auto n = map.get("connect"); present(n)) {
-            const Map connect(n, prefix + "connect", d, {"address", "tls"});
-            PartnerConnect target;
-            const auto address_node = connect.require("address");
-            if (const auto text = present(address_node) ? read_string(d, address_node, prefix + "connect.address")
-                                                        : std::nullopt) {
-                if (const auto address = ListenAddress::parse(*text); address && !address->host.empty()) {
-                    target.address = *address;
-                } else {
-                    d.error(address_node, fmt::format("{}connect.address: '{}' is not host:port", prefix, *text));
-                }
-            }
-            if (const auto t = connect.get("tls"); present(t)) target.tls = read_bool(d, t, prefix + "connect.tls").value_or(false);
-            partner.connect = target;
-        }
-        const bool duplicate = std::any_of(partners.begin(), partners.end(), [&](const Partner& p) {
-            return p.name == partner.name || p.ssid == partner.ssid;
-        });
-        if (duplicate) {
-            d.error(item, fmt::format("partners: duplicate partner name or ssid '{}'", partner.name));
-            continue;
-        }
-        partners.push_back(std::move(partner));
-    }
-    return partners;
 }
 
 }  // namespace wharf::config::detail

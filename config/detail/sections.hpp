@@ -19,12 +19,17 @@ struct Context {
 
 ServerSettings parse_server(Context& ctx, const YAML::Node& node);
 SshSettings parse_ssh(Context& ctx, const YAML::Node& node);
+/// `oftp:` (sections_oftp.cpp). Rules that need other sections wait for finish_oftp().
 OftpSettings parse_oftp(Context& ctx, const YAML::Node& node);
 SftpSettings parse_sftp(Context& ctx, const YAML::Node& node);
 /// `hooks:`: event name -> {pre, post} commands (sections_hooks.cpp).
 std::array<EventHooks, hook_event_count> parse_hooks(Context& ctx, const YAML::Node& node);
 std::vector<User> parse_users(Context& ctx, const YAML::Node& node);
-std::vector<Partner> parse_partners(Context& ctx, const YAML::Node& node);
+/// `partners:` (sections_partners.cpp); `station` (null without an `oftp:` section) supplies
+/// the defaults partners inherit.
+std::vector<Partner> parse_partners(Context& ctx, const YAML::Node& node, const OftpSettings* station);
+/// After every section: OFTP defaults taken from other sections and the checks across them.
+void finish_oftp(Context& ctx, const YAML::Node& root, Config& config);
 
 /// A list of `host:port` endpoints.
 std::vector<ListenAddress> parse_listen(Context& ctx, const YAML::Node& node, std::string_view what);

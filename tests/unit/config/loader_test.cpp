@@ -31,6 +31,7 @@ TEST_CASE("a complete configuration loads into typed values", "[config]") {
     dir.mkdir("shared");
     dir.mkdir("oftp/in");
     dir.mkdir("oftp/out");
+    dir.write("acme-ca.pem", "-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n");
     const std::string yaml = std::string(R"(
 server:
   state_dir: state
@@ -68,6 +69,7 @@ partners:
     password: ACMEPW
     inbox: oftp/in
     outbox: oftp/out
+    tls: {ca: acme-ca.pem}
     connect: {address: "oftp.acme.example:6619", tls: true}
 )";
     const auto config = load_text(yaml, "test.yaml", dir.path());
@@ -109,7 +111,7 @@ partners:
     REQUIRE(alice.auth_methods.size() == 2);
     CHECK(alice.auth_methods[0].size() == 2);
     REQUIRE(config->partners.size() == 1);
-    CHECK(config->partners[0].sfids == std::vector<std::string>{"O0013ACME"});
+    CHECK(config->partners[0].originators == std::vector<std::string>{"O0013ACME"});
     REQUIRE(config->partners[0].connect);
     CHECK(config->partners[0].connect->address.port == 6619);
     CHECK(config->partners[0].connect->tls);
@@ -242,11 +244,11 @@ TEST_CASE("virtual paths and folders are validated", "[config]") {
 TEST_CASE("listen conflicts and OFTP identity rules", "[config]") {
     TempDir dir;
     const auto errors = errors_of(dir, "ssh:\n  listen: [\"127.0.0.1:2222\"]\noftp:\n  listen: [\"127.0.0.1:2222\", "
-                                       "\"host-without-port\"]\n  tls_listen: [\"[::1]:6619\"]\n  ssid: lower\n  "
+                                       "\"host:0\"]\n  tls_listen: [\"[::1]:6619\"]\n  ssid: lower\n  "
                                        "password: TOOLONGPASSWORD\n");
     INFO(dump(errors));
     CHECK(has_error(errors, 4, 3, "127.0.0.1:2222 is already used by ssh.listen"));
-    CHECK(has_error(errors, 4, 30, "'host-without-port' is not host:port"));
+    CHECK(has_error(errors, 4, 30, "'host:0' is not host:port"));
     CHECK(has_error(errors, 5, 15, "needs an oftp.tls section"));
     CHECK(has_error(errors, 6, 9, "Odette ID"));
     CHECK(has_error(errors, 7, 13, "1-8 characters"));
