@@ -33,6 +33,17 @@ std::string_view event_name(const SessionEvent& event) noexcept {
     return kNames[event.index()];
 }
 
+void Session::check_limits(const SessionConfig& config) {
+    if (config.buffer_size < kMinExchangeBufferSize || config.buffer_size > kMaxExchangeBufferSize) {
+        throw std::invalid_argument("oftp session: buffer size " + std::to_string(config.buffer_size) +
+                                    " outside 128..99999");
+    }
+    if (config.credit < 1 || config.credit > 999) {
+        throw std::invalid_argument("oftp session: credit " + std::to_string(config.credit) +
+                                    " outside 1..999");
+    }
+}
+
 Session::Session(SessionConfig config, TimePoint now)
     : m_config(std::move(config)),
       m_now(now),
@@ -40,16 +51,7 @@ Session::Session(SessionConfig config, TimePoint now)
       m_state(m_config.role == SessionRole::initiator ? State::wf_ssrm : State::wf_ssid),
       m_level(m_config.level),
       m_deframer(kMaxExchangeBufferSize) {
-    if (m_config.buffer_size < kMinExchangeBufferSize ||
-        m_config.buffer_size > kMaxExchangeBufferSize) {
-        throw std::invalid_argument("oftp session: buffer size " +
-                                    std::to_string(m_config.buffer_size) +
-                                    " outside 128..99999");
-    }
-    if (m_config.credit < 1 || m_config.credit > 999) {
-        throw std::invalid_argument("oftp session: credit " + std::to_string(m_config.credit) +
-                                    " outside 1..999");
-    }
+    check_limits(m_config);
     if (m_config.role == SessionRole::responder) {
         send_ssrm();
     }

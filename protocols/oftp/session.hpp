@@ -218,8 +218,12 @@ public:
     [[nodiscard]] std::optional<TimePoint> next_deadline() const noexcept;
 
     // --- Decisions --------------------------------------------------------------------------
-    // After PartnerIdentified.
+    // After PartnerIdentified. The second form first replaces our local constants with the
+    // partner's own (a responder learns who calls only from its SSID: per-partner level,
+    // buffer, credit, password, capability): the role stays; capabilities that now conflict
+    // end the session with ESID 10. Throws std::invalid_argument like the constructor.
     void accept_partner();
+    void accept_partner(const SessionConfig& for_partner);
     void refuse_partner(EsidReason reason, std::string text = {});
 
     // After SpeakerTurn (or FileRefused/FileSent/FileEndRefused/EndResponseSent while we are
@@ -295,6 +299,7 @@ private:
     struct IncomingFile;
 
     // session.cpp
+    static void check_limits(const SessionConfig& config);
     void handle_buffer(const Bytes& buffer);
     void dispatch(const Command& command);
     void send(const Command& command);

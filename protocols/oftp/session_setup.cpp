@@ -120,6 +120,25 @@ void Session::accept_partner() {
     start_session();
 }
 
+void Session::accept_partner(const SessionConfig& for_partner) {
+    if (!expect_state(State::wf_partner_rs, "accept_partner")) {
+        return;
+    }
+    check_limits(for_partner);
+    const SessionRole role = m_config.role;
+    m_config = for_partner;
+    m_config.role = role;
+    m_level = m_config.level;
+    if (conflicting(m_config.capability, m_partner->capability)) {
+        refuse_partner(EsidReason::mode_or_capabilities_incompatible,
+                       std::string("both sides are ") +
+                           (m_partner->capability == Capability::send_only ? "send only"
+                                                                           : "receive only"));
+        return;
+    }
+    accept_partner();
+}
+
 void Session::refuse_partner(EsidReason reason, std::string text) {
     if (!expect_state(State::wf_partner_rs, "refuse_partner")) {
         return;

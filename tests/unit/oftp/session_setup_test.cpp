@@ -75,6 +75,57 @@ TEST_CASE("OFTP session: the responder's SSRM and SSID answer, byte for byte", "
     CHECK(!responder.is_speaker());
 }
 
+TEST_CASE("OFTP session: a responder answers with the partner's own constants", "[oftp][session]") {
+    oftp::Session responder(responder_config(), {});
+    (void)responder.take_output();
+    responder.receive(framed(ssid_buffer('5', "O0013INIT", "PASSWORD", 4096, 'B', 'Y', 'Y', 99, 'N')),
+                      {});
+    REQUIRE(names(responder) == std::vector<std::string>{"PartnerIdentified"});
+
+    oftp::SessionConfig for_partner = responder_config();
+    for_partner.role = oftp::SessionRole::initiator;  // ignored: the role stays
+    for_partner.level = oftp::ProtocolLevel::v1_4;
+    for_partner.password = "PERPART";
+    for_partner.buffer_size = 1024;
+    for_partner.credit = 5;
+    for_partner.compression = false;
+    responder.accept_partner(for_partner);
+    CHECK(responder.take_output() ==
+          framed(ssid_buffer('4', "O0013RESP", "PERPART", 1024, 'B', 'N', 'Y', 5, 'N')));
+    const auto event = responder.next_event();
+    REQUIRE(event);
+    const auto* started = std::get_if<oftp::SessionStarted>(&*event);
+    REQUIRE(started);
+    CHECK(started->parameters.level == oftp::ProtocolLevel::v1_4);
+    CHECK(started->parameters.buffer_size == 1024);
+    CHECK(!started->parameters.compression);
+    CHECK(responder.state_name() == "IDLELI");
+}
+
+TEST_CASE("OFTP session: per-partner constants that conflict end with ESID 10", "[oftp][session]") {
+    oftp::Session responder(responder_config(), {});
+    (void)responder.take_output();
+    responder.receive(framed(ssid_buffer('5', "O0013INIT", "PASSWORD", 4096, 'S', 'N', 'Y', 99, 'N')),
+                      {});
+    REQUIRE(names(responder) == std::vector<std::string>{"PartnerIdentified"});
+    oftp::SessionConfig send_only = responder_config();
+    send_only.capability = oftp::Capability::send_only;
+    responder.accept_partner(send_only);
+    CHECK(responder.ended());
+    const auto output = responder.take_output();
+    REQUIRE(output.size() > 4);
+    CHECK(output[4] == 'F');  // ESID after the 4-octet STH
+    CHECK(std::string(output.begin() + 5, output.begin() + 7) == "10");
+
+    oftp::Session bad_limits(responder_config(), {});
+    bad_limits.receive(framed(ssid_buffer('5', "O0013INIT", "PASSWORD", 4096, 'B', 'N', 'Y', 99, 'N')), {});
+    (void)names(bad_limits);
+    oftp::SessionConfig zero_credit = responder_config();
+    zero_credit.credit = 0;
+    CHECK_THROWS_AS(bad_limits.accept_partner(zero_credit), std::invalid_argument);
+    CHECK(bad_limits.state_name() == "WF_F_CONNECT_RS");
+}
+
 TEST_CASE("OFTP session: the initiator's SSID after SSRM, and a 1.2 responder", "[oftp][session]") {
     oftp::SessionConfig config;
     config.ssid_code = "O0013INIT";
