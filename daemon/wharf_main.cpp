@@ -23,6 +23,8 @@ void print_usage() {
         "       --accept-any-host-key] [--sftp-version 3..6] [--requests N] [--request-size BYTES]\n"
         "       COMMAND USER@HOST ARGS...    one SFTP operation: put LOCAL REMOTE, get REMOTE LOCAL,\n"
         "                                    ls [-l] DIR, stat PATH, rm PATH, mkdir DIR, rmdir DIR, mv OLD NEW\n"
+        "  oftp send (--config FILE --partner NAME | --to HOST:PORT --ssid CODE --sfid CODE) [OPTIONS] FILE...\n"
+        "                                    send files over OFTP 1.2-2.0 (TCP or TLS); 'wharf oftp --help'\n"
         "  version                           print the version\n");
 }
 
@@ -42,6 +44,7 @@ int main(int argc, char** argv) {
         if (command == "keygen") return cli::keygen(rest);
         if (command == "exec") return cli::exec(rest);
         if (command == "sftp") return cli::sftp_client(rest);
+        if (command == "oftp") return cli::oftp_client(rest);
         if (command == "check-config" && rest.size() == 1) return cli::check_config(rest[0]);
         if (command == "version" || command == "--version") {
             fmt::print("wharf {}\n", WHARF_VERSION);

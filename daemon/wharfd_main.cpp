@@ -10,6 +10,7 @@
 #include "daemon/cli/commands.hpp"
 #include "daemon/listeners/ssh_service.hpp"
 #include "daemon/logging/log.hpp"
+#include "daemon/oftp/oftp_service.hpp"
 #include "daemon/scp/exec_handler.hpp"
 #include "daemon/server/server.hpp"
 #include "daemon/sftp/sftp_handler.hpp"
@@ -84,6 +85,7 @@ int main(int argc, char** argv) {
         handlers->subsystems.emplace("sftp", daemon::make_sftp_factory(server));
         handlers->exec = daemon::make_exec_factory(server);  // scp -t / scp -f
         server.add_service(daemon::make_ssh_service(server, handlers));
+        daemon::add_oftp_station(server);
         return server.run();
     } catch (const std::exception& e) {
         // Anything reaching here happened before or after serving (state dir, listeners).

@@ -25,6 +25,10 @@ int exec(std::span<const std::string_view> args);
 /// rm, mkdir, rmdir, mv); 0 on success, 1 when the server refused it, 255 on connection errors.
 int sftp_client(std::span<const std::string_view> args);
 
+/// `wharf oftp send ...`: one OFTP session as initiator offering the named files; 0 when every
+/// file was delivered, 1 when one was refused or not sent, 255 when no session came up.
+int oftp_client(std::span<const std::string_view> args);
+
 /// Prepares a demo directory (config, data, credentials) and returns the config to run.
 std::filesystem::path prepare_demo(const std::filesystem::path& dir);
 

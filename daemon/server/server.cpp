@@ -45,6 +45,7 @@ Server::Server(std::filesystem::path config_file, std::shared_ptr<const config::
 Server::~Server() { m_workers->stop(); }
 
 void Server::add_service(Service service) { m_services.push_back(std::move(service)); }
+void Server::add_background_task(std::function<void()> start) { m_background_tasks.push_back(std::move(start)); }
 
 int Server::run() {
     std::signal(SIGPIPE, SIG_IGN);  // a peer closing mid-write is an error code, not a death
@@ -58,6 +59,7 @@ int Server::run() {
         return 1;
     }
     wait_for_signal();
+    for (const auto& start : m_background_tasks) start();
     std::vector<std::string> listening;
     for (const auto& open : m_listeners) listening.push_back(open.proto + "=" + endpoint_text(open.endpoint));
     log::info("server.ready")

@@ -40,6 +40,9 @@ public:
     Server& operator=(const Server&) = delete;
 
     void add_service(Service service);
+    /// Work that runs beside the listeners (an OFTP caller, say): started once the listeners
+    /// are open, on the main thread; it must post onto its own context and return.
+    void add_background_task(std::function<void()> start);
 
     /// Runs until shutdown completes; returns the process exit code.
     int run();
@@ -84,6 +87,7 @@ private:
     vfs::DiskPool m_disk_pool;
     vfs::QuotaRegistry m_quotas;
     std::vector<Service> m_services;
+    std::vector<std::function<void()>> m_background_tasks;
     std::vector<OpenListener> m_listeners;
     bool m_shutting_down = false;
     bool m_finished = false;
