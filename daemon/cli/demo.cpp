@@ -43,14 +43,23 @@ users:
     home: /
     permissions:
       /: ["*"]
+
+# An OFTP partner that may send files to this station (and receives what lands in its outbox).
+partners:
+  - name: demo
+    ssid: DEMOPARTNER
+    password: "{oftp_password}"
+    inbox: data/oftp/inbox
+    outbox: data/oftp/outbox
 )";
 
-std::string random_password() {
-    // 20 characters from an unambiguous alphabet: ~113 bits, and easy to type from the banner.
-    constexpr std::string_view alphabet = "abcdefghijkmnopqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ23456789";
+// 20 characters from an unambiguous alphabet: ~113 bits, and easy to type from the banner.
+// OFTP passwords (SSIDPSWD) hold 8 characters at most, upper case by the RFC.
+std::string random_password(std::size_t length = 20,
+                            std::string_view alphabet = "abcdefghijkmnopqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ23456789") {
     Botan::AutoSeeded_RNG rng;
     std::string password;
-    while (password.size() < 20) {
+    while (password.size() < length) {
         const auto byte = rng.next_byte();
         if (byte < 256 - (256 % alphabet.size())) password += alphabet[byte % alphabet.size()];
     }
@@ -84,9 +93,13 @@ std::filesystem::path prepare_demo(const std::filesystem::path& dir) {
     if (!std::filesystem::exists(config_file)) {
         const auto password = random_password();
         const auto hash = auth::hash_password(password);
+        const auto oftp_password = random_password(8, "ABCDEFGHJKLMNPQRSTUVWXYZ23456789");
         write_private_file(config_file, fmt::format(fmt::runtime(demo_template), fmt::arg("user", demo_user),
-                                                    fmt::arg("hash", hash)));
-        write_private_file(credentials_file, fmt::format("user: {}\npassword: {}\n", demo_user, password));
+                                                    fmt::arg("hash", hash), fmt::arg("oftp_password", oftp_password)));
+        write_private_file(credentials_file,
+                           fmt::format("user: {}\npassword: {}\noftp: wharf oftp send --to 127.0.0.1:3305 --ssid "
+                                       "DEMOPARTNER --password {} --sfid WHARFDEMO FILE\n",
+                                       demo_user, password, oftp_password));
     }
     fmt::print("wharf demo in {}\n", root.string());
     fmt::print("  config:      {}\n", config_file.string());

@@ -59,8 +59,16 @@ password=$(sed -n 's/^ *password: //p' "$WORK/wharfd.stdout")
 grep -q '"127.0.0.1:2222"' "$WORK/demo/wharf.yaml" || fail "demo config does not listen on 127.0.0.1:2222"
 "$WHARFD" --check-config "$WORK/demo/wharf.yaml" > /dev/null || fail "demo config does not pass --check-config"
 # The printed password verifies against the stored hash with an independent argon2 library.
-stored=$(sed -n 's/^ *password: "\(.*\)"$/\1/p' "$WORK/demo/wharf.yaml")
+stored=$(sed -n 's/^ *password: "\(\$.*\)"$/\1/p' "$WORK/demo/wharf.yaml" | head -1)
 $PY -c 'import sys, argon2; argon2.PasswordHasher().verify(sys.argv[1], sys.argv[2])' "$stored" "$password" \
   || fail "the printed demo password does not match the stored hash"
+# The printed OFTP command delivers a file to the demo station's partner inbox.
+oftp_command=$(sed -n 's/^ *oftp: wharf //p' "$WORK/wharfd.stdout")
+[[ -n "$oftp_command" ]] || fail "demo OFTP command not printed"
+echo "demo payload" > "$WORK/demo-file.txt"
+# shellcheck disable=SC2086
+(cd "$WORK" && XDG_STATE_HOME="$WORK/xdg" "$WHARF" ${oftp_command% FILE} demo-file.txt > "$WORK/oftp.out" 2>&1) \
+  || fail "the demo OFTP command failed: $(cat "$WORK/oftp.out")"
+[[ $(find "$WORK/demo/data/oftp/inbox" -type f | wc -l) -eq 1 ]] || fail "the demo file is not in the OFTP inbox"
 stop_wharfd_within 2
-pass "demo mode prints working credentials and stops cleanly"
+pass "demo mode prints working credentials (SSH and OFTP) and stops cleanly"
