@@ -67,6 +67,16 @@ std::shared_ptr<OftpConnection> OftpConnection::create(std::shared_ptr<OftpStrea
 
 namespace oftp_detail {
 
+std::string error_text(std::exception_ptr error) {
+    try {
+        std::rethrow_exception(error);
+    } catch (const std::exception& e) {
+        return e.what();
+    } catch (...) {
+        return "unknown error";
+    }
+}
+
 namespace {
 
 std::int64_t ms_since(Clock::time_point start) {
@@ -160,6 +170,12 @@ void Connection::on_data(std::span<const std::uint8_t> bytes) {
 
 void Connection::on_closed(const std::string& reason) {
     m_stream_closed = true;
+    // A refused or broken handshake never reaches the session: this line is the only one that
+    // says why (an unknown client certificate, none where one is required, a wrong protocol).
+    if (m_stream->is_tls() && m_stream->tls_description().empty() && !reason.empty()) {
+        log::warn("oftp.tls.failed").conn(m_setup.conn_id).proto(m_setup.proto).remote(m_remote)
+            .field("reason", reason);
+    }
     if (!m_session->ended()) {
         log::debug("oftp.connection.lost").conn(m_setup.conn_id).remote(m_remote)
             .field("reason", reason.empty() ? "closed" : reason);
@@ -358,12 +374,8 @@ void Connection::on_partner_identified(const oftp::PartnerIdentified& event) {
         },
         [this, checked, queued, shared_claim, partner = *partner](std::exception_ptr error) {
             if (error) {
-                try {
-                    std::rethrow_exception(error);
-                } catch (const std::exception& e) {
-                    log::error("oftp.state.failed").conn(m_setup.conn_id).partner(partner.name)
-                        .field("error", e.what());
-                }
+                log::error("oftp.state.failed").conn(m_setup.conn_id).partner(partner.name)
+                    .field("error", error_text(error));
                 m_session->refuse_partner(oftp::EsidReason::resources_not_available, "state unreadable");
                 return;
             }

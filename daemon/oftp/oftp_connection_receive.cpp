@@ -16,16 +16,6 @@ namespace {
 // Received data held before it goes to the disk in one job.
 constexpr std::size_t write_batch_bytes = 4 * 1024 * 1024;
 
-std::string error_text(std::exception_ptr error) {
-    try {
-        std::rethrow_exception(error);
-    } catch (const std::exception& e) {
-        return e.what();
-    } catch (...) {
-        return "unknown error";
-    }
-}
-
 // The EERP for a file we stored: it goes back to the file's originator, from its destination.
 oftp::Eerp eerp_for(const oftp::Sfid& sfid) {
     oftp::Eerp eerp;

@@ -16,16 +16,6 @@ namespace {
 constexpr std::size_t read_ahead_bytes = 1024 * 1024;
 constexpr std::size_t max_output_backlog = 2 * 1024 * 1024;
 
-std::string error_text(std::exception_ptr error) {
-    try {
-        std::rethrow_exception(error);
-    } catch (const std::exception& e) {
-        return e.what();
-    } catch (...) {
-        return "unknown error";
-    }
-}
-
 bool is_eerp(const oftp::EndResponse& response) { return std::holds_alternative<oftp::Eerp>(response); }
 
 const std::string& response_dsn(const oftp::EndResponse& response) {

@@ -18,6 +18,9 @@ namespace wharf::daemon::oftp_detail {
 using Clock = std::chrono::steady_clock;
 using Bytes = std::vector<std::uint8_t>;
 
+// What a failed disk job threw, for the log.
+[[nodiscard]] std::string error_text(std::exception_ptr error);
+
 class Connection final : public OftpConnection, public std::enable_shared_from_this<Connection> {
 public:
     Connection(std::shared_ptr<OftpStream> stream, OftpConnectionSetup setup);
