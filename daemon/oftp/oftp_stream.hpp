@@ -33,7 +33,7 @@ namespace net = boost::asio;
 
 /// The certificate the TLS peer presented (leaf), for logs and the partner check.
 struct PeerCertificate {
-    std::string subject;             ///< "CN=acme,O=Acme"
+    std::string subject;             ///< Botan's X509_DN text: CN="acme",O="Acme"
     std::string issuer;
     std::string sha256_fingerprint;  ///< "AB:CD:..." (upper-case hex, colon separated)
     std::vector<std::uint8_t> der;
@@ -113,7 +113,7 @@ public:
     virtual void abort() = 0;
 
     [[nodiscard]] virtual bool is_tls() const = 0;
-    /// "TLSv1.2 ECDHE_RSA_WITH_AES_256_GCM_SHA384" once the handshake is done; "" for plain.
+    /// "TLS v1.2 ECDHE_RSA_WITH_AES_256_GCM_SHA384" once the handshake is done; "" for plain.
     [[nodiscard]] virtual std::string tls_description() const = 0;
     /// The peer's leaf certificate (TLS, after the handshake, when it sent one).
     [[nodiscard]] virtual std::optional<PeerCertificate> peer_certificate() const = 0;
