@@ -20,7 +20,6 @@
 
 #include <chrono>
 #include <cstdlib>
-#include <fstream>
 #include <random>
 
 #include "daemon/oftp/oftp_stream.hpp"
