@@ -27,8 +27,10 @@ void append_stream_buffer(Bytes& out, ByteView exchange_buffer);
 // octets are in, before its buffer arrives.
 class StreamDeframer {
 public:
-    // `max_buffer_size`: the largest exchange buffer accepted (STH not counted). Before the
-    // SSIDs are exchanged, our own SSIDSDEB; afterwards set_max_buffer_size(negotiated).
+    // `max_buffer_size`: the largest exchange buffer accepted (STH not counted). The session
+    // keeps 99999 for the whole session and checks DATA against the agreed SSIDSDEB itself:
+    // a 2.0 SFID (165 octets and a description) does not fit the 128-octet minimum, and
+    // stations that agree 128 still send it whole, so commands are not held to that size.
     explicit StreamDeframer(std::uint32_t max_buffer_size = kMaxExchangeBufferSize);
 
     // Throws std::invalid_argument outside 1..99999.
