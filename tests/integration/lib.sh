@@ -57,9 +57,9 @@ print(count)
 PYEOF
 }
 
-# event_field NAME FIELD: FIELD of the last NAME event.
-event_field() {
-  $PY - "$WORK/wharfd.log" "$1" "$2" <<'PYEOF'
+# log_field FILE NAME FIELD: FIELD of the last NAME event in the JSON log FILE.
+log_field() {
+  $PY - "$1" "$2" "$3" <<'PYEOF'
 import json, sys
 value = ""
 for line in open(sys.argv[1], encoding="utf-8", errors="replace"):
@@ -72,7 +72,8 @@ for line in open(sys.argv[1], encoding="utf-8", errors="replace"):
 print(value)
 PYEOF
 }
-
+# event_field NAME FIELD: FIELD of the last NAME event in wharfd's log.
+event_field() { log_field "$WORK/wharfd.log" "$1" "$2"; }
 # assert_all_json: every log line is one JSON object with ts, level and event.
 assert_all_json() {
   $PY - "$WORK/wharfd.log" <<'PYEOF' || fail "log lines are not all JSON objects with ts/level/event"

@@ -58,20 +58,7 @@ cut_when_half_there() {
 }
 
 # client_field EVENT FIELD: FIELD of the last EVENT in the client's JSON log.
-client_field() {
-  $PY - "$WORK/send.log" "$1" "$2" <<'PYEOF'
-import json, sys
-value = ""
-for line in open(sys.argv[1], encoding="utf-8", errors="replace"):
-    try:
-        record = json.loads(line)
-    except ValueError:
-        continue
-    if record.get("event") == sys.argv[2] and sys.argv[3] in record:
-        value = record[sys.argv[3]]
-print(value)
-PYEOF
-}
+client_field() { log_field "$WORK/send.log" "$1" "$2"; }
 
 # assert_resumed DSN LOW HIGH: the second send delivered DSN byte-exact, resuming at an offset
 # in [LOW, HIGH] by wharfd's and the client's logs.

@@ -59,20 +59,7 @@ PYEOF
 }
 
 # station_field NAME EVENT FIELD: FIELD of the station's last EVENT line.
-station_field() {
-  $PY - "$WORK/$1/wharfd.log" "$2" "$3" <<'PYEOF'
-import json, sys
-value = ""
-for line in open(sys.argv[1], encoding="utf-8", errors="replace"):
-    try:
-        record = json.loads(line)
-    except ValueError:
-        continue
-    if record.get("event") == sys.argv[2] and sys.argv[3] in record:
-        value = record[sys.argv[3]]
-print(value)
-PYEOF
-}
+station_field() { log_field "$WORK/$1/wharfd.log" "$2" "$3"; }
 
 # wait_station NAME EVENT COUNT [TIMEOUT_S] [FIELD=VALUE...]
 wait_station() {
